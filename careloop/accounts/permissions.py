@@ -1,0 +1,105 @@
+"""Who may do what, and in which branches (domain.md §1).
+
+Roles grant capabilities; branches scope data. Both are read once per request and cached on
+the user object, so a page asks the database about its user at most twice.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+
+from careloop.accounts.models import RoleCode
+
+if TYPE_CHECKING:
+    from careloop.accounts.models import User
+
+
+class Capability(StrEnum):
+    CUSTOMER_VIEW = "customer.view"
+    CUSTOMER_EDIT = "customer.edit"
+    CUSTOMER_REVIEW = "customer.review"  # 主管審核簽名
+    STAFF_ADMIN = "staff.admin"
+
+
+_CARE_ROLES = {
+    RoleCode.FRONT_DESK,
+    RoleCode.THERAPIST,
+    RoleCode.SALES_CONSULTANT,
+    RoleCode.CUSTOMER_SERVICE,
+    RoleCode.DEPARTMENT_HEAD,
+    RoleCode.SENIOR_MANAGEMENT,
+}
+_SUPERVISORS = {RoleCode.DEPARTMENT_HEAD, RoleCode.SENIOR_MANAGEMENT}
+
+ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
+    Capability.CUSTOMER_VIEW: frozenset(_CARE_ROLES | {RoleCode.ADMINISTRATOR}),
+    Capability.CUSTOMER_EDIT: frozenset(_CARE_ROLES),
+    Capability.CUSTOMER_REVIEW: frozenset(_SUPERVISORS),
+    Capability.STAFF_ADMIN: frozenset({RoleCode.ADMINISTRATOR}),
+}
+
+# Roles whose work spans the chain (PT-P020 §4: 總院長/執行長; the system administrator).
+CHAIN_WIDE_ROLES = frozenset({RoleCode.SENIOR_MANAGEMENT, RoleCode.ADMINISTRATOR})
+
+
+def user_role_codes(user: User) -> frozenset[str]:
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    cached = getattr(user, "_careloop_role_codes", None)
+    if cached is None:
+        cached = frozenset(user.roles.values_list("code", flat=True))
+        if user.is_superuser:
+            cached |= {RoleCode.ADMINISTRATOR}
+        user._careloop_role_codes = cached
+    return cached
+
+
+def user_has_role(user: User, *codes: str) -> bool:
+    return bool(user_role_codes(user) & set(codes))
+
+
+def user_can(user: User, capability: Capability) -> bool:
+    return bool(user_role_codes(user) & ROLE_CAPABILITIES[capability])
+
+
+def require(user: User, capability: Capability) -> None:
+    if not user_can(user, capability):
+        raise PermissionDenied
+
+
+def user_branch_ids(user: User) -> frozenset[int] | None:
+    """The branches whose data the user may see; None means every branch."""
+    if user_role_codes(user) & CHAIN_WIDE_ROLES:
+        return None
+    cached = getattr(user, "_careloop_branch_ids", None)
+    if cached is None:
+        ids = set(user.extra_branches.values_list("id", flat=True))
+        if user.home_branch_id:
+            ids.add(user.home_branch_id)
+        cached = frozenset(ids)
+        user._careloop_branch_ids = cached
+    return cached
+
+
+def user_may_see_branch(user: User, branch_id: int | None) -> bool:
+    branch_ids = user_branch_ids(user)
+    return branch_ids is None or branch_id in branch_ids
+
+
+def user_authority_limit(user: User) -> int | None:
+    """The largest value the user may grant alone; None means unlimited."""
+    from careloop.accounts.models import Role
+
+    limits = list(
+        Role.objects.filter(code__in=user_role_codes(user)).values_list(
+            "authority_limit", flat=True
+        )
+    )
+    if not limits:
+        return 0
+    if any(limit is None for limit in limits):
+        return None
+    return max(limits)

@@ -1,0 +1,19 @@
+"""The REST API at /api/v1/: one NinjaAPI, each app adds its router."""
+
+from ninja import NinjaAPI
+
+from careloop.core.api_errors import install_error_handlers
+from careloop.core.api_auth import SessionAuth, TokenAuth
+
+api = NinjaAPI(
+    title="CareLoop API",
+    version="1",
+    description="CareLoop 客戶關懷系統 API。以個人 API 金鑰（Authorization: Bearer …）或登入工作階段驗證。",
+    auth=[TokenAuth(), SessionAuth()],
+    urls_namespace="api",
+)
+install_error_handlers(api)
+
+from careloop.customers.api import router as customers_router  # noqa: E402
+
+api.add_router("/", customers_router)

@@ -1,0 +1,27 @@
+"""API authentication: personal tokens for integrations, the session for the app's own pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.security.session import SessionAuth as NinjaSessionAuth
+
+from careloop.accounts.services import api_token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = api_token_authenticate(key=token)
+        if user is not None:
+            # Simple-history and the permission helpers read request.user.
+            request.user = user
+        return user
+
+
+class SessionAuth(NinjaSessionAuth):
+    """Django's session, with its CSRF check (inherited), for htmx calls from the pages."""
+
+
+__all__ = ["TokenAuth", "SessionAuth", "APIKeyCookie"]

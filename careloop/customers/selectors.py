@@ -1,0 +1,324 @@
+"""Reads of the customer record shared by pages and the API.
+
+Every function takes the requesting user and only returns what that user's branches allow.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from careloop.accounts.models import User
+from careloop.accounts.permissions import (
+    Capability,
+    require,
+    user_branch_ids,
+    user_may_see_branch,
+)
+from careloop.core.phones import phone_digits, phone_normalize
+from careloop.customers.models import (
+    ContactPlan,
+    Customer,
+    CustomerType,
+    ImportantEvent,
+    Interaction,
+    NeedsProfile,
+    SatisfactionRecord,
+    SignOff,
+    SignOffKind,
+)
+
+_CUSTOMER_NUMBER = re.compile(r"^[Cc]\d{1,7}$")
+_PHONE_FRAGMENT = re.compile(r"^[\d\s\-()+]+$")
+
+
+@dataclass(frozen=True)
+class CustomerFilters:
+    query: str = ""
+    customer_type: str = ""
+    branch_id: int | None = None
+    therapist_id: int | None = None
+    consultant_id: int | None = None
+    source: str = ""
+
+
+def customers_visible_to(*, user: User) -> QuerySet[Customer]:
+    require(user, Capability.CUSTOMER_VIEW)
+    customers = Customer.objects.all()
+    branch_ids = user_branch_ids(user)
+    if branch_ids is not None:
+        customers = customers.filter(branch_id__in=branch_ids)
+    return customers
+
+
+def _query_condition(query: str) -> Q:
+    """Name fragment, phone in any format (or its last digits), or customer number."""
+    query = query.strip()
+    e164 = phone_normalize(query)
+    if e164:
+        return Q(phone=e164)
+    if _CUSTOMER_NUMBER.match(query):
+        digits = query[1:]
+        return Q(number=f"C{int(digits):07d}") | Q(name__icontains=query)
+    digits = phone_digits(query)
+    if len(digits) >= 4 and _PHONE_FRAGMENT.match(query):
+        # Part of a number, such as the last four digits someone reads out on the phone;
+        # the leading 0 of a national number is not in the stored E.164 form.
+        return Q(phone__contains=digits.lstrip("0"))
+    return Q(name__icontains=query)
+
+
+def customer_search(*, user: User, filters: CustomerFilters) -> QuerySet[Customer]:
+    customers = customers_visible_to(user=user)
+    if filters.query.strip():
+        customers = customers.filter(_query_condition(filters.query))
+    if filters.customer_type:
+        customers = customers.filter(customer_type=filters.customer_type)
+    if filters.branch_id:
+        customers = customers.filter(branch_id=filters.branch_id)
+    if filters.therapist_id:
+        customers = customers.filter(primary_therapist_id=filters.therapist_id)
+    if filters.consultant_id:
+        customers = customers.filter(sales_consultant_id=filters.consultant_id)
+    if filters.source:
+        customers = customers.filter(source=filters.source)
+    return customers.select_related("branch", "primary_therapist", "sales_consultant").order_by(
+        "-created_at", "-id"
+    )
+
+
+def customer_get_for_user(*, user: User, number: str) -> Customer:
+    """The customer, or 404 when it does not exist or lies outside the user's branches."""
+    customer = (
+        customers_visible_to(user=user)
+        .select_related(
+            "branch", "primary_therapist", "sales_consultant", "created_by", "referrer", "needs"
+        )
+        .filter(number=number)
+        .first()
+    )
+    if customer is None:
+        raise Http404(_("找不到此客戶。"))
+    return customer
+
+
+def customer_likely_duplicates(
+    *, user: User, phone: str, name: str, birthday: date | None, exclude_id: int | None = None
+) -> list[Customer]:
+    """Same phone, or same name and birthday, anywhere in the chain.
+
+    The check spans every branch on purpose — the same person visiting a second clinic is the
+    duplicate we most want to catch. Each candidate carries `visible_to_user`; callers show
+    only the number and branch of one the user may not open.
+    """
+    condition = Q()
+    if phone:
+        condition |= Q(phone=phone)
+    if name and birthday:
+        condition |= Q(name=name.strip(), birthday=birthday)
+    if not condition:
+        return []
+    candidates = Customer.objects.filter(condition).select_related("branch")
+    if exclude_id:
+        candidates = candidates.exclude(pk=exclude_id)
+    found = list(candidates.order_by("number")[:5])
+    for candidate in found:
+        candidate.visible_to_user = user_may_see_branch(user, candidate.branch_id)
+    return found
+
+
+@dataclass(frozen=True)
+class TypeSuggestion:
+    customer_type: str
+    reason: str
+
+    @property
+    def label(self) -> str:
+        return str(CustomerType(self.customer_type).label)
+
+
+def customer_type_suggest(
+    *, current_type: str, last_activity: date | None, today: date, lost_after_days: int
+) -> TypeSuggestion:
+    """domain.md §2: no purchase → 潛在; activity within the threshold → 現有; else 流失.
+
+    `last_activity` is the latest purchase or visit; None means the customer never bought.
+    VIP is decided by a person or a loyalty tier, so it is never suggested away.
+    """
+    if current_type == CustomerType.VIP:
+        return TypeSuggestion(CustomerType.VIP, _("VIP 由忠誠度等級或主管決定，維持不變。"))
+    if last_activity is None:
+        return TypeSuggestion(CustomerType.PROSPECT, _("尚無購買或到診記錄。"))
+    days = (today - last_activity).days
+    if days <= lost_after_days:
+        return TypeSuggestion(
+            CustomerType.CURRENT,
+            _("最近一次購買或到診在 %(days)d 天前（%(limit)d 天內）。")
+            % {"days": days, "limit": lost_after_days},
+        )
+    return TypeSuggestion(
+        CustomerType.LOST,
+        _("已 %(days)d 天沒有購買或到診（超過 %(limit)d 天）。")
+        % {"days": days, "limit": lost_after_days},
+    )
+
+
+def customer_last_activity(*, customer: Customer) -> date | None:
+    """The latest purchase or visit. Purchases and visits arrive with treatment packages;
+    until then no customer has any, and this is the one place to extend."""
+    return None
+
+
+def customer_type_suggestion(*, customer: Customer) -> TypeSuggestion:
+    return customer_type_suggest(
+        current_type=customer.customer_type,
+        last_activity=customer_last_activity(customer=customer),
+        today=timezone.localdate(),
+        lost_after_days=settings.CARELOOP_LOST_CUSTOMER_DAYS,
+    )
+
+
+@dataclass
+class HistoryEntry:
+    at: datetime
+    user: User | None
+    kind: str  # 新增 / 修改 / 刪除
+    subject: str
+    changes: list[tuple[str, Any, Any]] = field(default_factory=list)
+
+
+_HISTORY_VERBS = {"+": _("新增"), "~": _("修改"), "-": _("刪除")}
+_HISTORY_SKIP = {
+    "id",
+    "updated_at",
+    "created_at",
+    "history_id",
+    "history_date",
+    "history_change_reason",
+    "history_type",
+    "history_user",
+    "history_user_id",
+}
+
+
+def _field_diffs(model: type, older: Any, newer: Any) -> list[tuple[str, Any, Any]]:
+    diffs = []
+    for f in model._meta.concrete_fields:
+        if f.attname in _HISTORY_SKIP or f.name in _HISTORY_SKIP:
+            continue
+        before, after = getattr(older, f.attname), getattr(newer, f.attname)
+        if before != after:
+            diffs.append((str(f.verbose_name), before, after))
+    return diffs
+
+
+def customer_history(*, customer: Customer, limit: int = 40) -> list[HistoryEntry]:
+    """Every change to the customer and its records, newest first: one query per table."""
+    entries: list[HistoryEntry] = []
+    own = list(customer.history.select_related("history_user").order_by("history_date"))
+    previous = None
+    for record in own:
+        changes = _field_diffs(Customer, previous, record) if previous is not None else []
+        if previous is None or changes:
+            entries.append(
+                HistoryEntry(
+                    record.history_date,
+                    record.history_user,
+                    _HISTORY_VERBS[record.history_type],
+                    _("客戶基本資料"),
+                    changes,
+                )
+            )
+        previous = record
+    for model, label in (
+        (NeedsProfile, _("客戶需求與期望")),
+        (Interaction, _("互動記錄")),
+        (SatisfactionRecord, _("滿意度記錄")),
+        (ImportantEvent, _("重要事件")),
+        (ContactPlan, _("下次聯繫計劃")),
+    ):
+        records = (
+            model.history.filter(customer_id=customer.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:limit]
+        )
+        for record in records:
+            entries.append(
+                HistoryEntry(
+                    record.history_date,
+                    record.history_user,
+                    _HISTORY_VERBS[record.history_type],
+                    str(label),
+                )
+            )
+    entries.sort(key=lambda e: e.at, reverse=True)
+    return entries[:limit]
+
+
+@dataclass
+class CustomerPage:
+    customer: Customer
+    needs: NeedsProfile | None
+    interactions: list[Interaction]
+    open_plans: list[ContactPlan]
+    done_plans: list[ContactPlan]
+    satisfaction: list[SatisfactionRecord]
+    events: list[ImportantEvent]
+    recorder_sign_off: SignOff | None
+    supervisor_sign_off: SignOff | None
+    history: list[HistoryEntry]
+    type_suggestion: TypeSuggestion
+    duplicates: list[Customer]
+
+
+def customer_page(*, customer: Customer, user: User) -> CustomerPage:
+    """The whole story of one customer, in a fixed number of queries however long it is."""
+    plans = list(
+        customer.contact_plans.select_related("assignee", "fulfilled_by").order_by(
+            "done", "due_date", "id"
+        )
+    )
+    sign_offs = list(customer.sign_offs.select_related("signed_by").order_by("-signed_at"))
+    try:
+        needs = customer.needs
+    except NeedsProfile.DoesNotExist:
+        needs = None
+    return CustomerPage(
+        customer=customer,
+        needs=needs,
+        interactions=list(customer.interactions.select_related("staff")),
+        open_plans=[p for p in plans if not p.done],
+        done_plans=[p for p in plans if p.done][:20],
+        satisfaction=list(customer.satisfaction_records.select_related("recorded_by")),
+        events=list(customer.important_events.select_related("recorded_by")),
+        recorder_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.RECORDER), None),
+        supervisor_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.SUPERVISOR), None),
+        history=customer_history(customer=customer),
+        type_suggestion=customer_type_suggestion(customer=customer),
+        duplicates=customer_likely_duplicates(
+            user=user,
+            phone=customer.phone,
+            name=customer.name,
+            birthday=customer.birthday,
+            exclude_id=customer.pk,
+        ),
+    )
+
+
+def staff_choices(*, user: User, role: str | None = None) -> QuerySet[User]:
+    """Active staff of the branches the user sees, for pickers and filters."""
+    staff = User.objects.filter(is_active=True)
+    branch_ids = user_branch_ids(user)
+    if branch_ids is not None:
+        staff = staff.filter(home_branch_id__in=branch_ids)
+    if role:
+        staff = staff.filter(roles__code=role)
+    return staff.order_by("full_name").distinct()
