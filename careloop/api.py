@@ -2,18 +2,22 @@
 
 from ninja import NinjaAPI
 
-from careloop.core.api_errors import install_error_handlers
 from careloop.core.api_auth import SessionAuth, TokenAuth
+from careloop.core.api_errors import install_error_handlers
 
 api = NinjaAPI(
     title="CareLoop API",
     version="1",
-    description="CareLoop 客戶關懷系統 API。以個人 API 金鑰（Authorization: Bearer …）或登入工作階段驗證。",
+    description=(
+        "CareLoop 客戶關懷系統 API。以個人 API 金鑰（Authorization: Bearer …）或登入工作階段驗證。"
+    ),
     auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
 )
 install_error_handlers(api)
 
+from careloop.accounts.api import router as accounts_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
 
+api.add_router("/", accounts_router)
 api.add_router("/", customers_router)

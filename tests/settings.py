@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("CARELOOP_HUEY_IMMEDIATE", "true")
 
-from careloop.settings import *  # noqa: E402,F403
+from careloop.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -23,5 +23,11 @@ class TokenAuth(HttpBearer):
 class SessionAuth(NinjaSessionAuth):
     """Django's session, with its CSRF check (inherited), for htmx calls from the pages."""
 
+    def _get_key(self, request: HttpRequest) -> Any:
+        # No session means nothing to protect: answer 401 rather than a CSRF 403.
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
 
-__all__ = ["TokenAuth", "SessionAuth", "APIKeyCookie"]
+
+__all__ = ["APIKeyCookie", "SessionAuth", "TokenAuth"]

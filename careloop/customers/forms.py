@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,7 +82,15 @@ class StaffForm(forms.ModelForm):
             ("assignee", None),
         ):
             if name in self.fields:
-                self.fields[name].queryset = staff_choices(user=user, role=role)
+                choices = staff_choices(user=user, role=role)
+                current = getattr(self.instance, f"{name}_id", None)
+                if current:
+                    # Keep the person already chosen even when they work elsewhere now, so
+                    # an edit of another field is not refused over this one.
+                    choices = User.objects.filter(
+                        Q(pk__in=choices.values("pk")) | Q(pk=current)
+                    ).order_by("full_name")
+                self.fields[name].queryset = choices
 
 
 class CustomerForm(StaffForm):
@@ -147,6 +156,19 @@ class CustomerForm(StaffForm):
         if referrer.pk == self.instance.pk:
             raise forms.ValidationError(_("客戶不能轉介自己。"))
         return referrer
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        # Customer.clean() checks the referral against the instance's referrer.
+        self.instance.referrer = cleaned.get("referrer_number")
+        return cleaned
+
+    def _update_errors(self, errors: forms.ValidationError) -> None:
+        # The model names the field `referrer`; the form asks for its number.
+        if hasattr(errors, "error_dict") and "referrer" in errors.error_dict:
+            moved = errors.error_dict.pop("referrer")
+            errors.error_dict.setdefault("referrer_number", []).extend(moved)
+        super()._update_errors(errors)
 
     def service_values(self) -> dict[str, Any]:
         """The cleaned values in the shape the services take."""
@@ -234,12 +256,6 @@ class ContactPlanForm(StaffForm):
         if due and due < timezone.localdate() and not self.instance.pk:
             raise forms.ValidationError(_("預定聯繫日期不可早於今天。"))
         return due
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        if cleaned.get("purpose") == "other" and not cleaned.get("purpose_other"):
-            self.add_error("purpose_other", _("聯繫目的選「其他」時請說明。"))
-        return cleaned
 
 
 class SatisfactionForm(forms.ModelForm):

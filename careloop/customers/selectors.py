@@ -70,9 +70,12 @@ def _query_condition(query: str) -> Q:
         return Q(number=f"C{int(digits):07d}") | Q(name__icontains=query)
     digits = phone_digits(query)
     if len(digits) >= 4 and _PHONE_FRAGMENT.match(query):
-        # Part of a number, such as the last four digits someone reads out on the phone;
-        # the leading 0 of a national number is not in the stored E.164 form.
-        return Q(phone__contains=digits.lstrip("0"))
+        # Part of a number, such as the last four digits someone reads out on the phone.
+        condition = Q(phone__contains=digits)
+        if digits.startswith("0"):
+            # The domestic leading 0 (0912-345…) is not in the stored +886 form.
+            condition |= Q(phone__startswith=f"+886{digits[1:]}")
+        return condition
     return Q(name__icontains=query)
 
 

@@ -175,12 +175,15 @@ def important_event_add(*, customer: Customer, values: dict[str, Any], by: User)
 def customer_sign_off(*, customer: Customer, kind: str, by: User, comment: str = "") -> SignOff:
     """記錄人員簽名 by whoever keeps the record; 主管審核簽名 by a supervisor, after it."""
     _check_branch(by, customer.branch_id)
+    if kind not in SignOffKind.values:
+        raise ValidationError({"kind": _("簽核類型不正確。")})
     if kind == SignOffKind.SUPERVISOR:
         require(by, Capability.CUSTOMER_REVIEW)
         if not customer.sign_offs.filter(kind=SignOffKind.RECORDER).exists():
             raise SignOffRefused(_("尚無記錄人員簽名，主管無法審核。"))
     else:
         require(by, Capability.CUSTOMER_EDIT)
-    return SignOff.objects.create(
-        customer=customer, kind=kind, signed_by=by, comment=comment.strip()
-    )
+    sign_off = SignOff(customer=customer, kind=kind, signed_by=by, comment=comment.strip())
+    sign_off.full_clean()
+    sign_off.save()
+    return sign_off

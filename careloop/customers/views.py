@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from careloop.accounts.permissions import Capability, require
+from careloop.core.phones import phone_normalize
 from careloop.customers import services
 from careloop.customers.forms import (
     ContactPlanForm,
@@ -37,7 +38,6 @@ from careloop.customers.selectors import (
     customer_page,
     customer_search,
 )
-from careloop.core.phones import phone_normalize
 
 
 def _is_htmx(request: HttpRequest) -> bool:

@@ -66,9 +66,7 @@ def test_customer_create_numbers_customers_c0000001_upwards(front_desk, branch_a
     # Given a chain with no customers yet
     # When the front desk registers three customers
     customers = [
-        customer_create(
-            values={"name": name, "phone": phone, "branch": branch_a}, by=front_desk
-        )
+        customer_create(values={"name": name, "phone": phone, "branch": branch_a}, by=front_desk)
         for name, phone in [
             ("王小明", "+886912345678"),
             ("李美華", "+886922333444"),
@@ -146,9 +144,7 @@ def test_customer_create_saves_a_confirmed_duplicate(front_desk, branch_b, value
     assert customer.number == "C0000001"
 
 
-def test_customer_create_refuses_a_branch_the_user_does_not_belong_to(
-    front_desk, branch_b, values
-):
+def test_customer_create_refuses_a_branch_the_user_does_not_belong_to(front_desk, branch_b, values):
     # Given a Taipei clerk
     # When they register a customer at Taoyuan
     with pytest.raises(PermissionDenied):
@@ -273,9 +269,7 @@ def test_contact_plan_complete_twice_changes_nothing_the_second_time(customer, t
     plan.refresh_from_db()
     done_at, history_rows = plan.done_at, plan.history.count()
     # When it is completed again with another call
-    second_call = interaction_add(
-        customer=customer, values=_interaction_values(), by=therapist_a
-    )
+    second_call = interaction_add(customer=customer, values=_interaction_values(), by=therapist_a)
     contact_plan_complete(plan=plan, by=therapist_a, interaction=second_call)
     # Then it keeps its first completion and no new history row is written
     plan.refresh_from_db()
@@ -336,9 +330,7 @@ def test_sign_off_is_refused_for_a_user_of_another_branch(customer, therapist_b)
 
 
 @pytest.mark.parametrize("score", [0, 11])
-def test_satisfaction_outside_one_to_ten_is_rejected_and_nothing_saved(
-    customer, front_desk, score
-):
+def test_satisfaction_outside_one_to_ten_is_rejected_and_nothing_saved(customer, front_desk, score):
     # Given a customer
     # When a score outside 1–10 is recorded
     with pytest.raises(ValidationError) as raised:

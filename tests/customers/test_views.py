@@ -1,0 +1,265 @@
+"""The customer pages, through Django's test client."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from careloop.customers.models import ContactPlan, Customer, Interaction
+from tests.factories import (
+    ContactPlanFactory,
+    CustomerFactory,
+    InteractionFactory,
+    SatisfactionRecordFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def _page_queries(client, customer) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(reverse("customers:detail", args=[customer.number]))
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_customer_page_query_count_does_not_grow_with_its_story(client, front_desk, branch_a):
+    # Given two customers, one with 5 interactions and one with 200 (plus plans and scores)
+    small = CustomerFactory(branch=branch_a, created_by=front_desk)
+    large = CustomerFactory(branch=branch_a, created_by=front_desk)
+    InteractionFactory.create_batch(5, customer=small, staff=front_desk)
+    InteractionFactory.create_batch(200, customer=large, staff=front_desk)
+    for customer in (small, large):
+        ContactPlanFactory.create_batch(3, customer=customer, assignee=front_desk)
+        SatisfactionRecordFactory.create_batch(2, customer=customer, recorded_by=front_desk)
+    client.force_login(front_desk)
+    _page_queries(client, small)  # warm the per-process caches (content types, roles)
+
+    # When each page is rendered, Then both run the same number of queries
+    assert _page_queries(client, small) == _page_queries(client, large)
+
+
+def test_customer_page_shows_the_whole_story(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk, name="陳美玲")
+    InteractionFactory(customer=customer, staff=front_desk, summary="詢問下背痛療程")
+    ContactPlanFactory(customer=customer, assignee=front_desk, purpose="renewal_reminder")
+    SatisfactionRecordFactory(customer=customer, recorded_by=front_desk, score=9)
+    client.force_login(front_desk)
+
+    html = client.get(reverse("customers:detail", args=[customer.number])).content.decode()
+
+    for expected in (
+        "陳美玲",
+        "詢問下背痛療程",
+        "續約提醒",
+        "9/10",
+        "客戶需求與期望",
+        "記錄人員簽名",
+        "主管審核簽名",
+        "變更記錄",
+        "建議客戶類型",
+    ):
+        assert expected in html
+
+
+def test_therapist_of_another_branch_gets_404_on_every_customer_url(
+    client, therapist_b, front_desk, branch_a
+):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(therapist_b)
+    number = customer.number
+    assert client.get(reverse("customers:detail", args=[number])).status_code == 404
+    assert client.get(reverse("customers:edit", args=[number])).status_code == 404
+    response = client.post(
+        reverse("customers:interaction_add", args=[number]),
+        {
+            "interaction-channel": "phone",
+            "interaction-reaction": "neutral",
+            "interaction-summary": "x",
+            "interaction-status": "done",
+        },
+    )
+    assert response.status_code == 404
+    assert not Interaction.objects.filter(customer=customer).exists()
+    listing = client.get(reverse("customers:list"), {"q": customer.name}).content.decode()
+    assert customer.number not in listing
+
+
+def test_senior_management_sees_every_branch(client, senior, front_desk, branch_a, branch_b):
+    here = CustomerFactory(branch=branch_a, created_by=front_desk)
+    there = CustomerFactory(branch=branch_b)
+    client.force_login(senior)
+    listing = client.get(reverse("customers:list")).content.decode()
+    assert here.number in listing and there.number in listing
+    assert client.get(reverse("customers:detail", args=[there.number])).status_code == 200
+
+
+def test_list_searches_by_phone_in_any_format(client, front_desk, branch_a):
+    CustomerFactory(branch=branch_a, created_by=front_desk, name="王小明", phone="+886912345678")
+    CustomerFactory(branch=branch_a, created_by=front_desk, name="李大華", phone="+886922000111")
+    client.force_login(front_desk)
+    for query in ("0912345678", "0912-345-678", "+886 912 345 678", "王小"):
+        html = client.get(reverse("customers:list"), {"q": query}).content.decode()
+        assert "王小明" in html, query
+        assert "李大華" not in html, query
+
+
+def test_list_answers_htmx_with_the_results_fragment_only(client, front_desk, branch_a):
+    CustomerFactory(branch=branch_a, created_by=front_desk, name="王小明")
+    client.force_login(front_desk)
+    response = client.get(reverse("customers:list"), {"q": "王"}, **HTMX)
+    html = response.content.decode()
+    assert "王小明" in html
+    assert "<html" not in html
+
+
+def test_list_query_count_is_bounded(client, front_desk, branch_a, django_assert_max_num_queries):
+    CustomerFactory.create_batch(30, branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("customers:list")).status_code == 200
+
+
+def test_bad_customer_form_shows_three_field_errors_and_saves_nothing(client, front_desk, branch_a):
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:create"),
+        {
+            "name": "",
+            "phone": "0912-34",
+            "birthday": "2999-01-01",
+            "branch": branch_a.pk,
+            "customer_type": "prospect",
+        },
+    )
+    assert response.status_code == 422
+    form = response.context["form"]
+    assert set(form.errors) == {"name", "phone", "birthday"}
+    html = response.content.decode()
+    assert "請填寫客戶姓名" in html and "電話號碼格式不正確" in html and "生日不可晚於今天" in html
+    assert Customer.objects.count() == 0
+
+
+def test_likely_duplicate_is_shown_before_saving_and_can_be_confirmed(client, front_desk, branch_a):
+    existing = CustomerFactory(branch=branch_a, created_by=front_desk, phone="+886912345678")
+    client.force_login(front_desk)
+    data = {
+        "name": "王小明",
+        "phone": "0912 345 678",
+        "branch": branch_a.pk,
+        "customer_type": "prospect",
+    }
+
+    response = client.post(reverse("customers:create"), data)
+    assert response.status_code == 422
+    assert existing.number in response.content.decode()
+    assert Customer.objects.count() == 1
+
+    response = client.post(reverse("customers:create"), {**data, "confirm_new": "1"})
+    assert response.status_code == 302
+    assert Customer.objects.count() == 2
+
+
+def test_duplicate_in_another_branch_shows_only_number_and_branch(
+    client, front_desk, branch_a, branch_b
+):
+    other = CustomerFactory(branch=branch_b, name="張秘密", phone="+886912000999")
+    client.force_login(front_desk)
+    html = client.get(reverse("customers:duplicates"), {"phone": "0912000999"}).content.decode()
+    assert other.number in html and branch_b.name in html
+    assert "張秘密" not in html
+
+
+def test_htmx_interaction_with_next_plan_returns_timeline_and_history(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:interaction_add", args=[customer.number]),
+        {
+            "interaction-channel": "phone",
+            "interaction-reaction": "negative",
+            "interaction-summary": "療程後仍痠痛",
+            "interaction-status": "in_progress",
+            "interaction-occurred_at": "2026-01-05T10:00",
+            "next-due_date": "2099-01-01",
+            "next-purpose": "efficacy_follow_up",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="timeline-panel"' in html and "療程後仍痠痛" in html and "療效追蹤" in html
+    assert 'id="history-panel" hx-swap-oob="true"' in html
+    interaction = Interaction.objects.get(customer=customer)
+    assert interaction.reaction == "negative"
+    assert interaction.history.get().history_user == front_desk
+    plan = ContactPlan.objects.get(customer=customer)
+    assert plan.assignee == front_desk and plan.created_by == front_desk
+
+
+def test_htmx_interaction_with_bad_input_keeps_the_form_and_saves_nothing(
+    client, front_desk, branch_a
+):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:interaction_add", args=[customer.number]),
+        {"interaction-summary": "只有摘要", "next-due_date": "2000-01-01"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "只有摘要" in html
+    assert "預定聯繫日期不可早於今天" in html
+    assert not Interaction.objects.exists() and not ContactPlan.objects.exists()
+
+
+def test_plan_complete_and_sign_offs_from_the_page(client, front_desk, dept_head_a, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    plan = ContactPlanFactory(customer=customer, assignee=front_desk)
+    client.force_login(front_desk)
+    client.post(reverse("customers:plan_complete", args=[customer.number, plan.pk]), **HTMX)
+    plan.refresh_from_db()
+    assert plan.done and plan.done_at is not None
+
+    # a front desk user cannot give the supervisor's sign-off
+    response = client.post(reverse("customers:sign_off", args=[customer.number, "supervisor"]))
+    assert response.status_code == 403
+    client.post(reverse("customers:sign_off", args=[customer.number, "recorder"]))
+
+    client.force_login(dept_head_a)
+    response = client.post(
+        reverse("customers:sign_off", args=[customer.number, "supervisor"]), **HTMX
+    )
+    assert response.status_code == 200
+    assert dept_head_a.full_name in response.content.decode()
+
+
+def test_edit_keeps_history_of_who_changed_what(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk, name="黃小姐")
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:edit", args=[customer.number]),
+        {
+            "name": "黃怡君",
+            "phone": "0933-111-222",
+            "branch": branch_a.pk,
+            "customer_type": "current",
+        },
+    )
+    assert response.status_code == 302
+    customer.refresh_from_db()
+    assert customer.phone == "+886933111222"
+    latest = customer.history.first()
+    assert latest.history_user == front_desk
+    html = client.get(reverse("customers:detail", args=[customer.number])).content.decode()
+    assert "黃小姐 → 黃怡君" in html
+
+
+def test_login_required_everywhere(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    for url in (reverse("customers:list"), reverse("customers:detail", args=[customer.number])):
+        response = client.get(url)
+        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
