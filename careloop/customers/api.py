@@ -16,6 +16,7 @@ from careloop.accounts.permissions import Capability, require
 from careloop.core.api_errors import ApiError, form_errors
 from careloop.customers import services
 from careloop.customers.forms import (
+    AnniversaryForm,
     ContactPlanForm,
     CustomerFilterForm,
     CustomerForm,
@@ -24,8 +25,10 @@ from careloop.customers.forms import (
     NeedsForm,
     SatisfactionForm,
 )
-from careloop.customers.models import ContactPlan, Customer, NeedsProfile, SignOff
+from careloop.customers.models import Anniversary, ContactPlan, Customer, NeedsProfile, SignOff
 from careloop.customers.schemas import (
+    AnniversaryIn,
+    AnniversaryOut,
     ContactPlanIn,
     ContactPlanOut,
     ContactPlansOut,
@@ -369,3 +372,45 @@ def sign_off_create(request: HttpRequest, number: str, payload: SignOffIn) -> St
     except services.SignOffRefused as exc:
         raise ApiError(409, str(exc)) from exc
     return Status(201, sign_off)
+
+
+# --- anniversaries -------------------------------------------------------------------------
+
+
+@router.get(
+    "/customers/{number}/anniversaries",
+    response={200: list[AnniversaryOut], **READ},
+    summary="紀念日",
+)
+def anniversary_list(request: HttpRequest, number: str) -> Any:
+    customer = customer_get_for_user(user=_user(request), number=number)
+    return list(customer.anniversaries.all())
+
+
+@router.post(
+    "/customers/{number}/anniversaries",
+    response={201: AnniversaryOut, **WRITE},
+    summary="新增紀念日",
+)
+def anniversary_create(request: HttpRequest, number: str, payload: AnniversaryIn) -> Status[Any]:
+    user = _user(request)
+    customer = customer_get_for_user(user=user, number=number)
+    require(user, Capability.CUSTOMER_EDIT)
+    form = _bind(AnniversaryForm, _given(payload))
+    anniversary = services.anniversary_add(customer=customer, values=form.cleaned_data, by=user)
+    return Status(201, anniversary)
+
+
+@router.delete(
+    "/customers/{number}/anniversaries/{anniversary_id}",
+    response={204: None, **READ},
+    summary="刪除紀念日",
+)
+def anniversary_delete(request: HttpRequest, number: str, anniversary_id: int) -> Status[None]:
+    user = _user(request)
+    customer = customer_get_for_user(user=user, number=number)
+    anniversary = Anniversary.objects.filter(pk=anniversary_id, customer=customer).first()
+    if anniversary is None:
+        raise Http404(_("找不到此紀念日。"))
+    services.anniversary_remove(anniversary=anniversary, by=user)
+    return Status(204, None)

@@ -13,14 +13,19 @@ from careloop.accounts.models import Branch, RoleCode, User
 from careloop.accounts.permissions import user_branch_ids
 from careloop.core.phones import phone_display, phone_normalize
 from careloop.customers.models import (
+    Anniversary,
+    Budget,
+    Channel,
     ContactPlan,
     Customer,
     DecisionFactor,
     ImportantEvent,
     Interaction,
     NeedsProfile,
+    Reaction,
     SatisfactionRecord,
     ServiceInterest,
+    Source,
 )
 from careloop.customers.selectors import staff_choices
 
@@ -131,6 +136,9 @@ class CustomerForm(StaffForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["name"].error_messages["required"] = _("請填寫客戶姓名。")
+        self.fields["source"].choices = [("", _("（未填）")), *Source.choices]
+        self.fields["primary_therapist"].empty_label = _("（未指定）")
+        self.fields["sales_consultant"].empty_label = _("（未指定）")
         if self.instance.referrer_id and not self.is_bound:
             self.initial["referrer_number"] = self.instance.referrer.number
 
@@ -203,7 +211,7 @@ class NeedsForm(forms.ModelForm):
         ]
         widgets = {
             "main_concerns": forms.Textarea(attrs={"rows": 3}),
-            "budget": forms.RadioSelect,
+            "budget": forms.RadioSelect(choices=Budget.choices),
         }
 
 
@@ -229,7 +237,10 @@ class InteractionForm(StaffForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["staff"].required = False
-        self.fields["staff"].help_text = _("空白表示本人")
+        self.fields["staff"].empty_label = _("（本人）")
+        # Radio buttons need no blank "---------" choice: the field is required.
+        self.fields["channel"].choices = Channel.choices
+        self.fields["reaction"].choices = Reaction.choices
         if not self.is_bound:
             self.initial.setdefault("occurred_at", timezone.localtime().replace(second=0))
 
@@ -249,7 +260,7 @@ class ContactPlanForm(StaffForm):
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].required = False
-        self.fields["assignee"].help_text = _("空白表示本人")
+        self.fields["assignee"].empty_label = _("（本人）")
 
     def clean_due_date(self) -> Any:
         due = self.cleaned_data.get("due_date")
@@ -300,7 +311,7 @@ class CustomerFilterForm(forms.Form):
     source = forms.ChoiceField(label=_("客戶來源"), required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any):
-        from careloop.customers.models import CustomerType, Source
+        from careloop.customers.models import CustomerType
 
         super().__init__(*args, **kwargs)
         self.fields["customer_type"].choices = [("", _("全部類型")), *CustomerType.choices]
@@ -314,3 +325,13 @@ class CustomerFilterForm(forms.Form):
         self.fields["consultant"].queryset = staff_choices(
             user=user, role=RoleCode.SALES_CONSULTANT
         )
+        self.fields["branch"].empty_label = _("全部院所")
+        self.fields["therapist"].empty_label = _("全部治療師")
+        self.fields["consultant"].empty_label = _("全部銷售顧問")
+
+
+class AnniversaryForm(forms.ModelForm):
+    class Meta:
+        model = Anniversary
+        fields = ["label", "date"]
+        widgets = {"date": DateInput()}

@@ -7,6 +7,7 @@ Outputs give every choice both as its code and as its zh-Hant label.
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Any
 
@@ -406,3 +407,14 @@ class ContactPlansOut(Schema):
     done: list[ContactPlanOut] = Field(
         ..., validation_alias="done_plans", description="已完成的聯繫計劃（最近 20 筆）"
     )
+
+
+class AnniversaryIn(Payload):
+    label: str | None = Field(None, description="紀念日名稱，例如 結婚紀念日、首次到診日")
+    date: str | None = Field(None, description="日期，YYYY-MM-DD")
+
+
+class AnniversaryOut(Schema):
+    id: int = Field(..., description="紀念日 ID")
+    label: str = Field(..., description="紀念日名稱")
+    date: dt.date = Field(..., description="日期")

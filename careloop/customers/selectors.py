@@ -25,6 +25,7 @@ from careloop.accounts.permissions import (
 )
 from careloop.core.phones import phone_digits, phone_normalize
 from careloop.customers.models import (
+    Anniversary,
     ContactPlan,
     Customer,
     CustomerType,
@@ -223,8 +224,12 @@ def _field_diffs(model: type, older: Any, newer: Any) -> list[tuple[str, Any, An
     return diffs
 
 
-def customer_history(*, customer: Customer, limit: int = 40) -> list[HistoryEntry]:
-    """Every change to the customer and its records, newest first: one query per table."""
+def customer_history(
+    *, customer: Customer, sign_offs: list[SignOff] | None = None, limit: int = 40
+) -> list[HistoryEntry]:
+    """Every change to the customer and its records, newest first: one query per table.
+
+    Pass `sign_offs` when the caller has already read them, to save a query."""
     entries: list[HistoryEntry] = []
     own = list(customer.history.select_related("history_user").order_by("history_date"))
     previous = None
@@ -247,6 +252,7 @@ def customer_history(*, customer: Customer, limit: int = 40) -> list[HistoryEntr
         (SatisfactionRecord, _("滿意度記錄")),
         (ImportantEvent, _("重要事件")),
         (ContactPlan, _("下次聯繫計劃")),
+        (Anniversary, _("紀念日")),
     ):
         records = (
             model.history.filter(customer_id=customer.pk)
@@ -262,6 +268,15 @@ def customer_history(*, customer: Customer, limit: int = 40) -> list[HistoryEntr
                     str(label),
                 )
             )
+    # Sign-offs are never edited, so the rows themselves are their history.
+    if sign_offs is None:
+        sign_offs = list(customer.sign_offs.select_related("signed_by").order_by("-signed_at"))
+    for sign_off in sign_offs[:limit]:
+        entries.append(
+            HistoryEntry(
+                sign_off.signed_at, sign_off.signed_by, _("簽核"), sign_off.get_kind_display()
+            )
+        )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
 
@@ -278,6 +293,7 @@ class CustomerPage:
     recorder_sign_off: SignOff | None
     supervisor_sign_off: SignOff | None
     history: list[HistoryEntry]
+    anniversaries: list[Anniversary]
     type_suggestion: TypeSuggestion
     duplicates: list[Customer]
 
@@ -304,7 +320,8 @@ def customer_page(*, customer: Customer, user: User) -> CustomerPage:
         events=list(customer.important_events.select_related("recorded_by")),
         recorder_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.RECORDER), None),
         supervisor_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.SUPERVISOR), None),
-        history=customer_history(customer=customer),
+        history=customer_history(customer=customer, sign_offs=sign_offs),
+        anniversaries=list(customer.anniversaries.all()),
         type_suggestion=customer_type_suggestion(customer=customer),
         duplicates=customer_likely_duplicates(
             user=user,

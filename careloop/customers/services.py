@@ -17,6 +17,7 @@ from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require, user_may_see_branch
 from careloop.core.sequences import sequence_next
 from careloop.customers.models import (
+    Anniversary,
     ContactPlan,
     Customer,
     ImportantEvent,
@@ -169,6 +170,23 @@ def important_event_add(*, customer: Customer, values: dict[str, Any], by: User)
     event = ImportantEvent(customer=customer, recorded_by=by, **values)
     _save(event, by=by)
     return event
+
+
+@transaction.atomic
+def anniversary_add(*, customer: Customer, values: dict[str, Any], by: User) -> Anniversary:
+    require(by, Capability.CUSTOMER_EDIT)
+    _check_branch(by, customer.branch_id)
+    anniversary = Anniversary(customer=customer, **values)
+    _save(anniversary, by=by)
+    return anniversary
+
+
+@transaction.atomic
+def anniversary_remove(*, anniversary: Anniversary, by: User) -> None:
+    require(by, Capability.CUSTOMER_EDIT)
+    _check_branch(by, anniversary.customer.branch_id)
+    anniversary._history_user = by
+    anniversary.delete()
 
 
 @transaction.atomic

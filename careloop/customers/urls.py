@@ -20,4 +20,10 @@ urlpatterns = [
     path("<str:number>/satisfaction/", views.satisfaction_add, name="satisfaction_add"),
     path("<str:number>/events/", views.event_add, name="event_add"),
     path("<str:number>/sign-off/<str:kind>/", views.sign_off, name="sign_off"),
+    path("<str:number>/anniversaries/", views.anniversary_add, name="anniversary_add"),
+    path(
+        "<str:number>/anniversaries/<int:anniversary_id>/remove/",
+        views.anniversary_remove,
+        name="anniversary_remove",
+    ),
 ]

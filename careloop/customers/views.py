@@ -22,6 +22,7 @@ from careloop.accounts.permissions import Capability, require
 from careloop.core.phones import phone_normalize
 from careloop.customers import services
 from careloop.customers.forms import (
+    AnniversaryForm,
     ContactPlanForm,
     CustomerFilterForm,
     CustomerForm,
@@ -30,7 +31,7 @@ from careloop.customers.forms import (
     NeedsForm,
     SatisfactionForm,
 )
-from careloop.customers.models import ContactPlan, Customer, SignOffKind
+from careloop.customers.models import Anniversary, ContactPlan, Customer, SignOffKind
 from careloop.customers.selectors import (
     CustomerFilters,
     customer_get_for_user,
@@ -140,6 +141,7 @@ def _blank_forms(request: HttpRequest) -> dict[str, Any]:
         "plan_form": ContactPlanForm(user=user, prefix="plan"),
         "satisfaction_form": SatisfactionForm(prefix="satisfaction"),
         "event_form": ImportantEventForm(prefix="event"),
+        "anniversary_form": AnniversaryForm(prefix="anniversary"),
     }
 
 
@@ -285,3 +287,25 @@ def sign_off(request: HttpRequest, number: str, kind: str) -> HttpResponse:
         messages.error(request, str(exc))
         return redirect("customers:detail", number=customer.number)
     return _done(request, customer, "signoff", _("已簽核。"))
+
+
+@login_required
+@require_POST
+def anniversary_add(request: HttpRequest, number: str) -> HttpResponse:
+    customer = customer_get_for_user(user=request.user, number=number)
+    form = AnniversaryForm(request.POST, prefix="anniversary")
+    if form.is_valid():
+        services.anniversary_add(customer=customer, values=form.cleaned_data, by=request.user)
+        return _done(request, customer, "anniversaries", _("已新增紀念日。"))
+    return _render_page(
+        request, customer, panel="anniversaries", forms={"anniversary_form": form}, status=422
+    )
+
+
+@login_required
+@require_POST
+def anniversary_remove(request: HttpRequest, number: str, anniversary_id: int) -> HttpResponse:
+    customer = customer_get_for_user(user=request.user, number=number)
+    anniversary = get_object_or_404(Anniversary, pk=anniversary_id, customer=customer)
+    services.anniversary_remove(anniversary=anniversary, by=request.user)
+    return _done(request, customer, "anniversaries", _("已刪除紀念日。"))

@@ -48,6 +48,9 @@ class ApiClient:
     def put(self, path, payload):
         return self.client.put(API + path, payload, content_type=JSON)
 
+    def delete(self, path):
+        return self.client.delete(API + path)
+
 
 @pytest.fixture
 def as_therapist_a(therapist_a):
@@ -381,8 +384,8 @@ def test_opening_a_record_takes_a_bounded_number_of_queries(
         ImportantEventFactory(customer=customer_a, recorded_by=therapist_a)
     # when it is opened, then the queries do not grow with the rows: token, its last-used
     # stamp, roles, branches, the customer, one per part of the form, one per history table
-    # and the duplicate check
-    with django_assert_max_num_queries(17):
+    # (anniversaries included), the anniversaries and the duplicate check
+    with django_assert_max_num_queries(19):
         response = as_therapist_a.get(f"/customers/{customer_a.number}")
     assert response.status_code == 200
     assert len(response.json()["interactions"]) == 15
@@ -792,3 +795,18 @@ def test_the_pages_may_call_the_api_with_their_session(client, therapist_a, cust
     assert numbers(listed) == [customer_a.number]
     assert logged.status_code == 201
     assert Interaction.objects.get().created_by == therapist_a
+
+
+def test_anniversaries_through_the_api(as_therapist_a, customer_a):
+    url = f"/customers/{customer_a.number}/anniversaries"
+    bad = as_therapist_a.post(url, {"label": "", "date": "not-a-date"})
+    assert bad.status_code == 422
+    assert set(bad.json()["errors"]) == {"label", "date"}
+
+    created = as_therapist_a.post(url, {"label": "首次到診日", "date": "2024-03-15"})
+    assert created.status_code == 201
+    assert [a["label"] for a in as_therapist_a.get(url).json()] == ["首次到診日"]
+
+    deleted = as_therapist_a.delete(f"{url}/{created.json()['id']}")
+    assert deleted.status_code == 204
+    assert as_therapist_a.get(url).json() == []

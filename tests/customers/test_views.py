@@ -263,3 +263,36 @@ def test_login_required_everywhere(client, front_desk, branch_a):
     for url in (reverse("customers:list"), reverse("customers:detail", args=[customer.number])):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_anniversary_added_and_removed_from_the_page_with_history(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:anniversary_add", args=[customer.number]),
+        {"anniversary-label": "結婚紀念日", "anniversary-date": "2015-10-10"},
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert "結婚紀念日" in response.content.decode()
+    anniversary = customer.anniversaries.get()
+    assert anniversary.history.get().history_user == front_desk
+
+    response = client.post(
+        reverse("customers:anniversary_remove", args=[customer.number, anniversary.pk]), **HTMX
+    )
+    assert not customer.anniversaries.exists()
+    assert "刪除紀念日" in response.content.decode()  # the history panel, out of band
+
+
+def test_anniversary_with_bad_date_shows_error_and_saves_nothing(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:anniversary_add", args=[customer.number]),
+        {"anniversary-label": "結婚紀念日", "anniversary-date": "2015-13-45"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    assert "field-error" in response.content.decode()
+    assert not customer.anniversaries.exists()
