@@ -77,6 +77,10 @@ INSTALLED_APPS = [
     "careloop.core",
     "careloop.accounts",
     "careloop.customers",
+    "careloop.treatments",
+    "careloop.worklist",
+    "careloop.transfer",
+    "careloop.printing",
 ]
 
 MIDDLEWARE = [

@@ -8,5 +8,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("accounts/", include("careloop.accounts.urls")),
     path("customers/", include("careloop.customers.urls")),
+    path("treatments/", include("careloop.treatments.urls")),
+    path("worklist/", include("careloop.worklist.urls")),
+    path("transfer/", include("careloop.transfer.urls")),
+    path("print/", include("careloop.printing.urls")),
     path("", include("careloop.core.urls")),
 ]

@@ -128,3 +128,40 @@ class ImportantEventFactory(factory.django.DjangoModelFactory):
     kind = "service_delay"
     description = "預約時間延誤 20 分鐘"
     recorded_by = factory.SelfAttribute("customer.created_by")
+
+
+class TreatmentPackageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatments.TreatmentPackage"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"肩頸放鬆療程 {n} 堂組")
+    category = "physiotherapy"
+    sessions = 10
+    price = 12000
+    validity_months = 6
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "treatments.Product"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"彈力帶 {n} 號")
+    category = "health_products"
+    price = 450
+
+
+def package_sold(*, customer, by, package=None, purchased_on=None, **values):
+    """A package sale through the service, as the clinic records it."""
+    from careloop.treatments.services import purchase_record
+
+    return purchase_record(
+        customer=customer,
+        values={
+            "package": package or TreatmentPackageFactory(),
+            "purchased_on": purchased_on or timezone.localdate(),
+            **values,
+        },
+        by=by,
+    )
