@@ -274,7 +274,7 @@ def customer_history(
     for sign_off in sign_offs[:limit]:
         entries.append(
             HistoryEntry(
-                sign_off.signed_at, sign_off.signed_by, _("簽核"), sign_off.get_kind_display()
+                sign_off.signed_at, sign_off.signed_by, _("完成"), sign_off.get_kind_display()
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)
