@@ -46,6 +46,9 @@ from careloop.customers.models import (
     Source,
 )
 from careloop.customers.services import customer_number_next
+from careloop.treatments.demo import catalogue_ensure_demo
+from careloop.treatments.models import Product, Purchase, SessionUse, TreatmentPackage
+from careloop.treatments.services import add_months
 
 DEMO_PASSWORD = "careloop-demo"
 DEFAULT_SEED = 20260301
@@ -144,6 +147,8 @@ class DemoSummary:
     open_contact_plans: int = 0
     sign_offs: int = 0
     anniversaries: int = 0
+    purchases: int = 0
+    session_uses: int = 0
     logins: list[Login] = field(default_factory=list)
 
 
@@ -420,7 +425,8 @@ def demo_summary_text(summary: DemoSummary) -> str:
         f"{summary.needs_profiles:,} 份需求評估、{summary.satisfaction_records:,} 筆滿意度、"
         f"{summary.important_events:,} 筆重要事件、{summary.contact_plans:,} 筆聯繫計劃"
         f"（未完成 {summary.open_contact_plans:,} 筆）、{summary.sign_offs:,} 筆簽核、"
-        f"{summary.anniversaries:,} 筆紀念日。"
+        f"{summary.anniversaries:,} 筆紀念日、{summary.purchases:,} 筆購買、"
+        f"{summary.session_uses:,} 次療程使用。"
     )
     rows = [(x.username, x.full_name, x.roles, x.branch, x.password) for x in summary.logins]
     table = _table(("帳號", "姓名", "角色", "所屬院所", "密碼"), rows)
@@ -510,11 +516,12 @@ class _Loader:
         self.branches = self._branches()
         self.staff = _Staff(self._staff(), self.branches)
         timed = (Customer, NeedsProfile, Interaction, ContactPlan, SatisfactionRecord)
-        with _given_timestamps((*timed, ImportantEvent)):
+        with _given_timestamps((*timed, ImportantEvent, Purchase, SessionUse)):
             drafts = self._customers(max(customers, 1))
             self._needs(drafts)
             self._anniversaries(drafts)
             self._interactions(drafts)
+            self._purchases(drafts)
             self._contact_plans(drafts)
             self._satisfaction(drafts)
             self._important_events(drafts)
@@ -799,6 +806,108 @@ class _Loader:
             rows.append(row)
         bulk_create_with_history(rows, Anniversary, _BATCH, default_user=self.staff.admin)
         self.summary.anniversaries = len(rows)
+
+    def _purchases(self, drafts: list[_Draft]) -> None:
+        """Packages and products for customers who buy, with the visits that used sessions.
+
+        Each customer draws from a stream of its own, so adding purchases to the demo left
+        every other generated record as it was."""
+        catalogue_ensure_demo()
+        packages = list(TreatmentPackage.objects.order_by("id"))
+        products = list(Product.objects.order_by("id"))
+        sales: list[Purchase] = []
+        uses: list[SessionUse] = []
+        for d in drafts:
+            c = d.customer
+            if c.customer_type == CustomerType.PROSPECT:
+                continue
+            rng = random.Random(f"{self.seed}:purchases:{d.index}")
+            since = max(timezone.localdate(c.created_at), self.today - timedelta(days=364))
+            if c.customer_type == CustomerType.LOST:
+                latest = max(since, self.today - timedelta(days=200))
+                since = min(since, latest)
+            else:
+                latest = self.today - timedelta(days=3)
+            if latest < since:
+                continue
+            for _ in range(rng.choice((1, 1, 2))):
+                package = rng.choice(packages)
+                bought = since + timedelta(days=rng.randint(0, (latest - since).days))
+                expires = add_months(bought, package.validity_months)
+                sale = Purchase(
+                    customer=c,
+                    branch=c.branch,
+                    purchased_on=bought,
+                    package=package,
+                    item_name=package.name,
+                    quantity=1,
+                    sessions=package.sessions,
+                    amount=package.price,
+                    salesperson=c.sales_consultant,
+                    promotion=rng.choice(("", "", "新客首購 9 折", "舊客續約優惠")),
+                    expires_on=expires,
+                    created_by=c.sales_consultant or c.created_by,
+                )
+                if sale.promotion:
+                    sale.amount = round(package.price * 0.9)
+                last_day = min(self.today, expires)
+                if c.customer_type == CustomerType.LOST:
+                    last_day = min(last_day, self.today - timedelta(days=190))
+                used = rng.randint(0, package.sessions)
+                span = max((last_day - bought).days, 1)
+                days = sorted(rng.randint(1, span) for _ in range(used))
+                visits = [
+                    bought + timedelta(days=n)
+                    for n in days
+                    if bought + timedelta(days=n) <= last_day
+                ]
+                sale.sessions_remaining = package.sessions - len(visits)
+                sale.first_session_on = visits[0] if visits else None
+                moment = self.at(
+                    rng, self._start_of(bought), self._start_of(bought) + timedelta(hours=23)
+                )
+                sale.created_at = moment
+                self._stamp(sale, moment, sale.created_by)
+                sales.append(sale)
+                for day in visits:
+                    use = SessionUse(
+                        purchase=sale,
+                        customer=c,
+                        used_on=day,
+                        branch=c.branch,
+                        therapist=c.primary_therapist,
+                        created_by=c.primary_therapist or c.created_by,
+                    )
+                    use.created_at = self._start_of(day) + timedelta(hours=rng.randint(10, 19))
+                    self._stamp(use, use.created_at, use.created_by)
+                    uses.append(use)
+            if products and rng.random() < 0.3:
+                product = rng.choice(products)
+                bought = since + timedelta(days=rng.randint(0, (latest - since).days))
+                sale = Purchase(
+                    customer=c,
+                    branch=c.branch,
+                    purchased_on=bought,
+                    product=product,
+                    item_name=product.name,
+                    quantity=1,
+                    amount=product.price,
+                    salesperson=c.sales_consultant,
+                    created_by=c.sales_consultant or c.created_by,
+                )
+                sale.created_at = self._start_of(bought) + timedelta(hours=15)
+                self._stamp(sale, sale.created_at, sale.created_by)
+                sales.append(sale)
+        sales = bulk_create_with_history(sales, Purchase, _BATCH, default_user=self.staff.admin)
+        # bulk_create fills primary keys on SQLite and PostgreSQL; re-point the uses at them.
+        for use in uses:
+            use.purchase_id = use.purchase.pk
+        bulk_create_with_history(uses, SessionUse, _BATCH, default_user=self.staff.admin)
+        self.summary.purchases = len(sales)
+        self.summary.session_uses = len(uses)
+
+    def _start_of(self, day: date) -> datetime:
+        return timezone.make_aware(datetime(day.year, day.month, day.day))
 
     def _interactions(self, drafts: list[_Draft]) -> None:
         rows = []

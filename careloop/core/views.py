@@ -5,8 +5,8 @@ from django.shortcuts import redirect, render
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    # The daily worklist arrives with treatment packages; until then staff start at customers.
-    return redirect("customers:list")
+    # Staff start the day from whom to contact today.
+    return redirect("worklist:today")
 
 
 @login_required

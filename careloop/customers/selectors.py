@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
@@ -36,6 +36,10 @@ from careloop.customers.models import (
     SignOff,
     SignOffKind,
 )
+from careloop.treatments.models import Purchase, SessionUse
+
+if TYPE_CHECKING:
+    from careloop.treatments.selectors import CustomerTreatments
 
 _CUSTOMER_NUMBER = re.compile(r"^[Cc]\d{1,7}$")
 _PHONE_FRAGMENT = re.compile(r"^[\d\s\-()+]+$")
@@ -175,16 +179,26 @@ def customer_type_suggest(
     )
 
 
-def customer_last_activity(*, customer: Customer) -> date | None:
-    """The latest purchase or visit. Purchases and visits arrive with treatment packages;
-    until then no customer has any, and this is the one place to extend."""
-    return None
+def customer_last_activity(
+    *, customer: Customer, purchases: list[Any] | None = None
+) -> date | None:
+    """The latest purchase (a sale) or visit (a session used): one query.
+
+    Pass `purchases` when the caller has already read them with
+    `treatments.selectors.customer_purchases`, to save the query."""
+    from careloop.treatments.selectors import customer_purchases, purchases_last_activity
+
+    if purchases is None:
+        purchases = customer_purchases(customer=customer)
+    return purchases_last_activity(purchases)
 
 
-def customer_type_suggestion(*, customer: Customer) -> TypeSuggestion:
+def customer_type_suggestion(
+    *, customer: Customer, purchases: list[Any] | None = None
+) -> TypeSuggestion:
     return customer_type_suggest(
         current_type=customer.customer_type,
-        last_activity=customer_last_activity(customer=customer),
+        last_activity=customer_last_activity(customer=customer, purchases=purchases),
         today=timezone.localdate(),
         lost_after_days=settings.CARELOOP_LOST_CUSTOMER_DAYS,
     )
@@ -253,6 +267,8 @@ def customer_history(
         (ImportantEvent, _("重要事件")),
         (ContactPlan, _("下次聯繫計劃")),
         (Anniversary, _("紀念日")),
+        (Purchase, _("療程/服務購買記錄")),
+        (SessionUse, _("使用堂數")),
     ):
         records = (
             model.history.filter(customer_id=customer.pk)
@@ -296,10 +312,13 @@ class CustomerPage:
     anniversaries: list[Anniversary]
     type_suggestion: TypeSuggestion
     duplicates: list[Customer]
+    treatments: CustomerTreatments
 
 
 def customer_page(*, customer: Customer, user: User) -> CustomerPage:
     """The whole story of one customer, in a fixed number of queries however long it is."""
+    from careloop.treatments.selectors import customer_purchases, customer_treatments
+
     plans = list(
         customer.contact_plans.select_related("assignee", "fulfilled_by").order_by(
             "done", "due_date", "id"
@@ -310,6 +329,7 @@ def customer_page(*, customer: Customer, user: User) -> CustomerPage:
         needs = customer.needs
     except NeedsProfile.DoesNotExist:
         needs = None
+    purchases = customer_purchases(customer=customer)
     return CustomerPage(
         customer=customer,
         needs=needs,
@@ -322,7 +342,8 @@ def customer_page(*, customer: Customer, user: User) -> CustomerPage:
         supervisor_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.SUPERVISOR), None),
         history=customer_history(customer=customer, sign_offs=sign_offs),
         anniversaries=list(customer.anniversaries.all()),
-        type_suggestion=customer_type_suggestion(customer=customer),
+        type_suggestion=customer_type_suggestion(customer=customer, purchases=purchases),
+        treatments=customer_treatments(customer=customer, needs=needs, purchases=purchases),
         duplicates=customer_likely_duplicates(
             user=user,
             phone=customer.phone,

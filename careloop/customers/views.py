@@ -39,6 +39,7 @@ from careloop.customers.selectors import (
     customer_page,
     customer_search,
 )
+from careloop.treatments.forms import treatment_blank_forms
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -157,13 +158,16 @@ def _render_page(
         "page": customer_page(customer=customer, user=request.user),
         "today": timezone.localdate(),
         **_blank_forms(request),
+        **treatment_blank_forms(user=request.user),
         **(forms or {}),
     }
     if "needs_form" not in context:
         context["needs_form"] = NeedsForm(instance=context["page"].needs, prefix="needs")
     if panel and _is_htmx(request):
         context["oob_history"] = True
-        return render(request, f"customers/partials/{panel}.html", context, status=status)
+        # Another app's panel on this page is named by its template path.
+        template = panel if "/" in panel else f"customers/partials/{panel}.html"
+        return render(request, template, context, status=status)
     return render(request, "customers/detail.html", context, status=status)
 
 

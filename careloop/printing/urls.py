@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careloop.printing import views
 
 app_name = "printing"
-urlpatterns: list = []
+urlpatterns = [
+    path("customers/<str:number>/pt-f025.pdf", views.pt_f025_pdf, name="pt_f025"),
+]

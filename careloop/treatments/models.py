@@ -167,6 +167,13 @@ class Purchase(models.Model):
         return f"{self.purchased_on} {self.item_name} {self.get_kind_display()}"
 
     @property
+    def amount_display(self) -> str:
+        """NT$12,000, or -NT$3,000 for a refund or cancellation."""
+        from careloop.treatments.templatetags.treatments import ntd
+
+        return ntd(self.amount)
+
+    @property
     def is_package(self) -> bool:
         return self.package_id is not None and self.kind == PurchaseKind.SALE
 

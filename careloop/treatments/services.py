@@ -15,7 +15,13 @@ from django.utils.translation import gettext as _
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require, user_may_see_branch
 from careloop.customers.models import Customer
-from careloop.treatments.models import Purchase, PurchaseKind, SessionUse, TreatmentPackage
+from careloop.treatments.models import (
+    Product,
+    Purchase,
+    PurchaseKind,
+    SessionUse,
+    TreatmentPackage,
+)
 
 
 class SessionRefused(Exception):
@@ -99,6 +105,8 @@ def purchase_reverse(
         raise ValidationError({"kind": _("類型必須是退費或取消。")})
     if not reason.strip():
         raise ValidationError({"reason": _("請說明退費或取消的原因。")})
+    if sale.reversals.filter(kind=PurchaseKind.CANCELLATION).exists():
+        raise ValidationError({"reverses": _("這筆購買已取消，不能再退費或取消。")})
     refunded = -sum(r.amount for r in sale.reversals.all())
     if kind == PurchaseKind.CANCELLATION:
         sessions = sale.sessions_remaining
@@ -119,6 +127,8 @@ def purchase_reverse(
                 % {"n": f"{sale.amount - refunded:,}"}
             }
         )
+    if kind == PurchaseKind.REFUND and not sessions and not amount:
+        raise ValidationError({"amount": _("請填寫退費金額或退回堂數。")})
     reversal = Purchase(
         customer=sale.customer,
         branch=sale.branch,
@@ -215,3 +225,39 @@ def session_use(
         Purchase.objects.filter(pk=purchase.pk).update(first_session_on=used_on)
     purchase.refresh_from_db(fields=["sessions_remaining", "first_session_on"])
     return use
+
+
+# --- catalogue ---------------------------------------------------------------------------
+
+
+def catalogue_may_edit(user: User) -> bool:
+    """Only administrators keep the catalogue; every member of staff may read it."""
+    from careloop.accounts.models import RoleCode
+    from careloop.accounts.permissions import user_has_role
+
+    return user_has_role(user, RoleCode.ADMINISTRATOR)
+
+
+def _require_catalogue_edit(user: User) -> None:
+    from django.core.exceptions import PermissionDenied
+
+    if not catalogue_may_edit(user):
+        raise PermissionDenied(_("只有系統管理員可以維護療程與產品目錄。"))
+
+
+CatalogueItem = TreatmentPackage | Product
+
+
+@transaction.atomic
+def catalogue_item_save(*, item: CatalogueItem, values: dict[str, Any], by: User) -> CatalogueItem:
+    """Create (unsaved `item`) or change a package or product of the catalogue.
+
+    Past purchases keep their own item name and amount, so a change never rewrites them.
+    """
+    _require_catalogue_edit(by)
+    for name, value in values.items():
+        setattr(item, name, value)
+    item._history_user = by
+    item.full_clean()
+    item.save()
+    return item

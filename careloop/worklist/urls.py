@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from careloop.worklist import views
 
 app_name = "worklist"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.worklist_today, name="today"),
+    path("log/", views.worklist_log, name="log"),
+]

@@ -51,6 +51,7 @@ def login(page, live_server):
         page.get_by_label("使用者名稱").fill(username)
         page.get_by_label("密碼").fill(password)
         page.get_by_role("button", name="登入").click()
-        page.wait_for_url(f"{live_server.url}/customers/")
+        page.wait_for_url(f"{live_server.url}/worklist/")
+        page.goto(f"{live_server.url}/customers/")
 
     return do_login

@@ -384,8 +384,9 @@ def test_opening_a_record_takes_a_bounded_number_of_queries(
         ImportantEventFactory(customer=customer_a, recorded_by=therapist_a)
     # when it is opened, then the queries do not grow with the rows: token, its last-used
     # stamp, roles, branches, the customer, one per part of the form, one per history table
-    # (anniversaries included), the anniversaries and the duplicate check
-    with django_assert_max_num_queries(19):
+    # (anniversaries, purchases and session uses included), the anniversaries, the duplicate
+    # check, the purchases (which also give the type suggestion) and the catalogue (2)
+    with django_assert_max_num_queries(24):
         response = as_therapist_a.get(f"/customers/{customer_a.number}")
     assert response.status_code == 200
     assert len(response.json()["interactions"]) == 15

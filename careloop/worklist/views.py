@@ -1,0 +1,148 @@
+"""The worklist page. Thin: the selector reads, the service writes, htmx swaps the list.
+
+Logging a line answers with the whole list again (counts included), so the line is gone and
+nothing else moves; bad input answers 422 with that line's form and its errors, retargeted
+there, and nothing is saved. Without JavaScript the same URL redirects back to the list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from careloop.accounts.permissions import Capability, require
+from careloop.worklist.forms import WorklistLineForm, WorklistLogForm
+from careloop.worklist.selectors import (
+    Scope,
+    WorkItem,
+    WorkKind,
+    worklist_for,
+    worklist_groups,
+    worklist_line_get,
+    worklist_scopes,
+)
+from careloop.worklist.services import worklist_contact_log
+
+
+@dataclass(frozen=True)
+class Line:
+    item: WorkItem
+    form: WorklistLogForm
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _scope(value: str | None) -> Scope:
+    try:
+        return Scope(value or Scope.MINE)
+    except ValueError as exc:
+        raise Http404 from exc
+
+
+def _log_form(key: str, data: Any = None) -> WorklistLogForm:
+    # Every line carries a form: ids are made unique per line, names stay plain.
+    return WorklistLogForm(data, auto_id=f"id_{key}_%s")
+
+
+def _context(
+    request: HttpRequest, scope: Scope, failed: tuple[str, WorklistLogForm] | None = None
+) -> dict[str, Any]:
+    items = worklist_for(user=request.user, scope=scope)
+    groups = [
+        (
+            group,
+            [
+                Line(
+                    item,
+                    failed[1] if failed and failed[0] == item.key else _log_form(item.key),
+                )
+                for item in group.items
+            ],
+        )
+        for group in worklist_groups(items)
+    ]
+    return {
+        "scope": scope,
+        "scopes": worklist_scopes(user=request.user),
+        "groups": groups,
+        "total": len(items),
+        "show_assignee": scope != Scope.MINE,
+    }
+
+
+def _add_errors(form: WorklistLogForm, exc: ValidationError) -> None:
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for field, messages in errors.items():
+        form.add_error(field if field in form.fields else None, messages)
+
+
+@login_required
+@require_GET
+def worklist_today(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request.GET.get("scope"))
+    context = _context(request, scope)
+    template = "worklist/partials/list.html" if _is_htmx(request) else "worklist/today.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def worklist_log(request: HttpRequest) -> HttpResponse:
+    require(request.user, Capability.CUSTOMER_EDIT)
+    scope = _scope(request.POST.get("scope"))
+    line = WorklistLineForm(request.POST)
+    if not line.is_valid() or not line.cleaned_data["key"]:
+        raise Http404
+    customer, plan = worklist_line_get(
+        user=request.user,
+        customer_number=line.cleaned_data["customer"],
+        plan_id=line.cleaned_data["plan_id"],
+    )
+    kind = WorkKind(line.cleaned_data["kind"])
+    key = line.cleaned_data["key"]
+    form = _log_form(key, request.POST)
+    if form.is_valid():
+        try:
+            worklist_contact_log(
+                user=request.user,
+                customer=customer,
+                kind=kind,
+                plan=plan,
+                values=form.cleaned_data,
+            )
+        except ValidationError as exc:
+            _add_errors(form, exc)
+    if form.is_valid():
+        if _is_htmx(request):
+            return render(request, "worklist/partials/list.html", _context(request, scope))
+        return redirect(f"{reverse('worklist:today')}?{urlencode({'scope': scope.value})}")
+    if _is_htmx(request):
+        response = render(
+            request,
+            "worklist/partials/log_form.html",
+            {
+                "form": form,
+                "key": key,
+                "customer": customer,
+                "kind": kind,
+                "plan": plan,
+                "scope": scope,
+            },
+            status=422,
+        )
+        response["HX-Retarget"] = f"#form-{key}"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    return render(
+        request, "worklist/today.html", _context(request, scope, failed=(key, form)), status=422
+    )
