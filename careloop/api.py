@@ -18,6 +18,10 @@ install_error_handlers(api)
 
 from careloop.accounts.api import router as accounts_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
+from careloop.treatments.api import router as treatments_router  # noqa: E402
+from careloop.worklist.api import router as worklist_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
+api.add_router("/", worklist_router)
+api.add_router("/", treatments_router)
