@@ -58,7 +58,13 @@ def _save(instance: Any, *, by: User) -> None:
 
 
 def customer_number_next() -> str:
-    return f"{CUSTOMER_NUMBER_PREFIX}{sequence_next(key='customer'):07d}"
+    return customer_numbers_next(count=1)[0]
+
+
+def customer_numbers_next(*, count: int) -> list[str]:
+    """`count` consecutive 客戶編號, reserved in one step (bulk imports)."""
+    last = sequence_next(key="customer", count=count)
+    return [f"{CUSTOMER_NUMBER_PREFIX}{n:07d}" for n in range(last - count + 1, last + 1)]
 
 
 @transaction.atomic

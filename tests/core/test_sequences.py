@@ -35,3 +35,11 @@ def test_sequence_next_keeps_distinct_keys_independent(db):
     # Then each counts on its own
     assert drawn == [("a", 1), ("b", 1), ("a", 2), ("a", 3), ("b", 2)]
     assert dict(Sequence.objects.values_list("key", "last_value")) == {"a": 3, "b": 2}
+
+
+def test_a_block_of_values_is_reserved_in_one_step(db):
+    from careloop.core.sequences import sequence_next
+
+    assert sequence_next(key="block") == 1
+    assert sequence_next(key="block", count=5) == 6
+    assert sequence_next(key="block") == 7
