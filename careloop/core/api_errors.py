@@ -10,9 +10,30 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+
+# pydantic's own messages are English; callers get these instead, by error type.
+_SCHEMA_MESSAGES = {
+    "int_parsing": gettext_lazy("請輸入整數。"),
+    "int_type": gettext_lazy("請輸入整數。"),
+    "float_parsing": gettext_lazy("請輸入數字。"),
+    "bool_parsing": gettext_lazy("請輸入是或否（true/false）。"),
+    "string_type": gettext_lazy("請輸入文字。"),
+    "enum": gettext_lazy("選項不正確。"),
+    "literal_error": gettext_lazy("選項不正確。"),
+    "extra_forbidden": gettext_lazy("不接受此欄位。"),
+    "missing": gettext_lazy("這個欄位是必須的。"),
+    "date_parsing": gettext_lazy("日期格式不正確，請用 YYYY-MM-DD。"),
+    "date_from_datetime_parsing": gettext_lazy("日期格式不正確，請用 YYYY-MM-DD。"),
+    "datetime_parsing": gettext_lazy("時間格式不正確。"),
+    "datetime_from_date_parsing": gettext_lazy("時間格式不正確。"),
+    "json_invalid": gettext_lazy("JSON 格式不正確。"),
+    "greater_than_equal": gettext_lazy("數值太小。"),
+    "less_than_equal": gettext_lazy("數值太大。"),
+}
 
 
 class ApiError(Exception):
@@ -57,9 +78,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 if part not in ("body", "payload", "query", "path")
             ]
             field = ".".join(loc) or "__all__"
-            errors.setdefault(field, []).append(
-                _("格式不正確：%(msg)s") % {"msg": error.get("msg")}
-            )
+            message = _SCHEMA_MESSAGES.get(error.get("type", ""), _("格式不正確。"))
+            errors.setdefault(field, []).append(str(message))
         return respond(request, 422, _("輸入資料有誤。"), errors)
 
     @api.exception_handler(ValidationError)

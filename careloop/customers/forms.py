@@ -27,7 +27,7 @@ from careloop.customers.models import (
     ServiceInterest,
     Source,
 )
-from careloop.customers.selectors import staff_choices
+from careloop.customers.selectors import customers_visible_to, staff_choices
 
 
 class DateInput(forms.DateInput):
@@ -158,7 +158,8 @@ class CustomerForm(StaffForm):
         number = self.cleaned_data.get("referrer_number", "").strip().upper()
         if not number:
             return None
-        referrer = Customer.objects.filter(number=number).first()
+        # Only customers the user may open: a referrer's name is shown on the record.
+        referrer = customers_visible_to(user=self.user).filter(number=number).first()
         if referrer is None:
             raise forms.ValidationError(_("找不到客戶編號 %(number)s。"), params={"number": number})
         if referrer.pk == self.instance.pk:

@@ -203,8 +203,12 @@ def customer_sign_off(*, customer: Customer, kind: str, by: User, comment: str =
         raise ValidationError({"kind": _("簽核類型不正確。")})
     if kind == SignOffKind.SUPERVISOR:
         require(by, Capability.CUSTOMER_REVIEW)
-        if not customer.sign_offs.filter(kind=SignOffKind.RECORDER).exists():
+        recorders = customer.sign_offs.filter(kind=SignOffKind.RECORDER)
+        if not recorders.exists():
             raise SignOffRefused(_("尚無記錄人員簽名，主管無法審核。"))
+        # A review is a second pair of eyes: the recorder cannot approve their own record.
+        if not recorders.exclude(signed_by=by).exists():
+            raise SignOffRefused(_("主管審核須由記錄人員以外的主管簽名。"))
     else:
         require(by, Capability.CUSTOMER_EDIT)
     sign_off = SignOff(customer=customer, kind=kind, signed_by=by, comment=comment.strip())

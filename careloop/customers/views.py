@@ -10,9 +10,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -195,10 +195,11 @@ def interaction_add(request: HttpRequest, number: str) -> HttpResponse:
         request.POST if wants_plan else None, user=request.user, prefix="next"
     )
     fulfils = None
-    if request.POST.get("fulfils"):
-        fulfils = get_object_or_404(
-            ContactPlan, pk=request.POST["fulfils"], customer=customer, done=False
-        )
+    raw_fulfils = request.POST.get("fulfils", "")
+    if raw_fulfils:
+        if not raw_fulfils.isdigit():
+            raise Http404
+        fulfils = get_object_or_404(ContactPlan, pk=int(raw_fulfils), customer=customer, done=False)
     if form.is_valid() and (not wants_plan or plan_form.is_valid()):
         services.interaction_add(
             customer=customer,
@@ -278,17 +279,18 @@ def event_add(request: HttpRequest, number: str) -> HttpResponse:
 def sign_off(request: HttpRequest, number: str, kind: str) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
     if kind not in SignOffKind.values:
-        raise PermissionDenied
+        raise Http404
     try:
         services.customer_sign_off(
             customer=customer, kind=kind, by=request.user, comment=request.POST.get("comment", "")
         )
     except (services.SignOffRefused, ValidationError) as exc:
+        reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         if _is_htmx(request):
             return _render_page(
-                request, customer, panel="signoff", forms={"sign_off_error": str(exc)}, status=422
+                request, customer, panel="signoff", forms={"sign_off_error": reason}, status=422
             )
-        messages.error(request, str(exc))
+        messages.error(request, reason)
         return redirect("customers:detail", number=customer.number)
     return _done(request, customer, "signoff", _("已簽核。"))
 

@@ -811,3 +811,13 @@ def test_anniversaries_through_the_api(as_therapist_a, customer_a):
     deleted = as_therapist_a.delete(f"{url}/{created.json()['id']}")
     assert deleted.status_code == 204
     assert as_therapist_a.get(url).json() == []
+
+
+def test_schema_errors_are_reported_in_traditional_chinese(as_therapist_a, customer_a):
+    response = as_therapist_a.post(
+        f"/customers/{customer_a.number}/interactions", {"fulfils_plan_id": "abc"}
+    )
+    assert response.status_code == 422
+    messages = [m for msgs in response.json()["errors"].values() for m in msgs]
+    assert messages and all("Input" not in m for m in messages)
+    assert "請輸入整數。" in messages

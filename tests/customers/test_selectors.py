@@ -412,7 +412,7 @@ def test_customer_page_splits_plans_and_shows_sign_offs(senior, branch_a, dept_h
     customer = CustomerFactory(branch=branch_a)
     open_plan = ContactPlanFactory(customer=customer)
     done_plan = ContactPlanFactory(customer=customer, done=True, done_at=timezone.now())
-    recorder = customer_sign_off(customer=customer, kind=SignOffKind.RECORDER, by=dept_head_a)
+    recorder = customer_sign_off(customer=customer, kind=SignOffKind.RECORDER, by=senior)
     review = customer_sign_off(customer=customer, kind=SignOffKind.SUPERVISOR, by=dept_head_a)
     # When the page is built
     _count, page = _page_queries(senior, customer)

@@ -296,3 +296,52 @@ def test_anniversary_with_bad_date_shows_error_and_saves_nothing(client, front_d
     assert response.status_code == 422
     assert "field-error" in response.content.decode()
     assert not customer.anniversaries.exists()
+
+
+def test_non_numeric_fulfils_is_a_404_not_a_crash(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:interaction_add", args=[customer.number]),
+        {
+            "fulfils": "abc",
+            "interaction-channel": "phone",
+            "interaction-reaction": "neutral",
+            "interaction-summary": "x",
+            "interaction-status": "done",
+        },
+    )
+    assert response.status_code == 404
+    assert not Interaction.objects.exists()
+
+
+def test_the_recorder_cannot_review_their_own_record(client, dept_head_a, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=dept_head_a)
+    client.force_login(dept_head_a)
+    client.post(reverse("customers:sign_off", args=[customer.number, "recorder"]))
+    response = client.post(
+        reverse("customers:sign_off", args=[customer.number, "supervisor"]), **HTMX
+    )
+    assert response.status_code == 422
+    assert "記錄人員以外的主管" in response.content.decode()
+    assert not customer.sign_offs.filter(kind="supervisor").exists()
+
+
+def test_referrer_from_another_branch_is_not_found(client, front_desk, branch_a, branch_b):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    elsewhere = CustomerFactory(branch=branch_b, name="張秘密")
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:edit", args=[customer.number]),
+        {
+            "name": customer.name,
+            "branch": branch_a.pk,
+            "customer_type": "prospect",
+            "source": "referral",
+            "referrer_number": elsewhere.number,
+        },
+    )
+    assert response.status_code == 422
+    assert "referrer_number" in response.context["form"].errors
+    customer.refresh_from_db()
+    assert customer.referrer_id is None
