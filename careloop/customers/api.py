@@ -55,8 +55,12 @@ from careloop.customers.schemas import (
 )
 from careloop.customers.selectors import (
     CustomerFilters,
+    customer_contact_plans,
+    customer_events,
     customer_get_for_user,
+    customer_interactions,
     customer_page,
+    customer_satisfaction,
     customer_search,
     customer_type_suggestion,
 )
@@ -216,7 +220,7 @@ def needs_put(request: HttpRequest, number: str, payload: NeedsIn) -> NeedsProfi
 def interaction_list(request: HttpRequest, number: str) -> Any:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
-    return customer_page(customer=customer, user=user).interactions
+    return customer_interactions(customer=customer)
 
 
 @router.post(
@@ -262,9 +266,9 @@ def interaction_create(request: HttpRequest, number: str, payload: InteractionIn
     summary="下次聯繫計劃",
 )
 def contact_plan_list(request: HttpRequest, number: str) -> Any:
-    user = _user(request)
-    customer = customer_get_for_user(user=user, number=number)
-    return customer_page(customer=customer, user=user)
+    customer = customer_get_for_user(user=_user(request), number=number)
+    open_plans, done_plans = customer_contact_plans(customer=customer)
+    return {"open_plans": open_plans, "done_plans": done_plans}
 
 
 @router.post(
@@ -313,7 +317,7 @@ def contact_plan_complete(request: HttpRequest, number: str, plan_id: int) -> Co
 def satisfaction_list(request: HttpRequest, number: str) -> Any:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
-    return customer_page(customer=customer, user=user).satisfaction
+    return customer_satisfaction(customer=customer)
 
 
 @router.post(
@@ -336,7 +340,7 @@ def satisfaction_create(request: HttpRequest, number: str, payload: Satisfaction
 def event_list(request: HttpRequest, number: str) -> Any:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
-    return customer_page(customer=customer, user=user).events
+    return customer_events(customer=customer)
 
 
 @router.post(

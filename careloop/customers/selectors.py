@@ -315,15 +315,33 @@ class CustomerPage:
     treatments: CustomerTreatments
 
 
-def customer_page(*, customer: Customer, user: User) -> CustomerPage:
-    """The whole story of one customer, in a fixed number of queries however long it is."""
-    from careloop.treatments.selectors import customer_purchases, customer_treatments
+def customer_interactions(*, customer: Customer) -> list[Interaction]:
+    return list(customer.interactions.select_related("staff"))
 
+
+def customer_satisfaction(*, customer: Customer) -> list[SatisfactionRecord]:
+    return list(customer.satisfaction_records.select_related("recorded_by"))
+
+
+def customer_events(*, customer: Customer) -> list[ImportantEvent]:
+    return list(customer.important_events.select_related("recorded_by"))
+
+
+def customer_contact_plans(*, customer: Customer) -> tuple[list[ContactPlan], list[ContactPlan]]:
+    """Open plans soonest first, and the 20 latest done ones."""
     plans = list(
         customer.contact_plans.select_related("assignee", "fulfilled_by").order_by(
             "done", "due_date", "id"
         )
     )
+    return [p for p in plans if not p.done], [p for p in plans if p.done][:20]
+
+
+def customer_page(*, customer: Customer, user: User) -> CustomerPage:
+    """The whole story of one customer, in a fixed number of queries however long it is."""
+    from careloop.treatments.selectors import customer_purchases, customer_treatments
+
+    open_plans, done_plans = customer_contact_plans(customer=customer)
     sign_offs = list(customer.sign_offs.select_related("signed_by").order_by("-signed_at"))
     try:
         needs = customer.needs
@@ -333,11 +351,11 @@ def customer_page(*, customer: Customer, user: User) -> CustomerPage:
     return CustomerPage(
         customer=customer,
         needs=needs,
-        interactions=list(customer.interactions.select_related("staff")),
-        open_plans=[p for p in plans if not p.done],
-        done_plans=[p for p in plans if p.done][:20],
-        satisfaction=list(customer.satisfaction_records.select_related("recorded_by")),
-        events=list(customer.important_events.select_related("recorded_by")),
+        interactions=customer_interactions(customer=customer),
+        open_plans=open_plans,
+        done_plans=done_plans,
+        satisfaction=customer_satisfaction(customer=customer),
+        events=customer_events(customer=customer),
         recorder_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.RECORDER), None),
         supervisor_sign_off=next((s for s in sign_offs if s.kind == SignOffKind.SUPERVISOR), None),
         history=customer_history(customer=customer, sign_offs=sign_offs),
