@@ -17,11 +17,17 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from careloop.accounts.api import router as accounts_router  # noqa: E402
+from careloop.complaints.api import router as complaints_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
+from careloop.notifications.api import router as notifications_router  # noqa: E402
 from careloop.treatments.api import router as treatments_router  # noqa: E402
+from careloop.workcalendar.api import router as workcalendar_router  # noqa: E402
 from careloop.worklist.api import router as worklist_router  # noqa: E402
 
 api.add_router("/", accounts_router)
 api.add_router("/", customers_router)
 api.add_router("/", worklist_router)
 api.add_router("/", treatments_router)
+api.add_router("/", workcalendar_router)
+api.add_router("/", notifications_router)
+api.add_router("/", complaints_router)

@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "careloop.worklist",
     "careloop.transfer",
     "careloop.printing",
+    "careloop.workcalendar",
+    "careloop.notifications",
+    "careloop.complaints",
 ]
 
 MIDDLEWARE = [
@@ -196,6 +199,8 @@ EMAIL_BACKEND = os.environ.get(
 )
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("CARELOOP_FROM_EMAIL", "careloop@localhost")
+# The address staff and customers reach the app at: links in e-mails, QR codes on the posters.
+CARELOOP_BASE_URL = os.environ.get("CARELOOP_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 HUEY = {
     "huey_class": "huey.SqliteHuey",

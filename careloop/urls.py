@@ -12,5 +12,9 @@ urlpatterns = [
     path("worklist/", include("careloop.worklist.urls")),
     path("transfer/", include("careloop.transfer.urls")),
     path("print/", include("careloop.printing.urls")),
+    path("calendar/", include("careloop.workcalendar.urls")),
+    path("notifications/", include("careloop.notifications.urls")),
+    path("complaints/", include("careloop.complaints.urls")),
+    path("feedback/", include("careloop.complaints.public_urls")),
     path("", include("careloop.core.urls")),
 ]

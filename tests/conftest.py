@@ -36,3 +36,42 @@ def dept_head_a(branch_a):
 @pytest.fixture
 def senior(branch_a):
     return UserFactory(username="ceo", home_branch=branch_a, roles=["senior_management"])
+
+
+@pytest.fixture
+def departments(db):
+    from careloop.accounts.models import Department
+
+    defaults = {
+        "customer_service": "客戶服務部",
+        "operations": "營運管理部",
+        "physiotherapy": "物理治療部",
+        "sales": "銷售部",
+    }
+    return {
+        code: Department.objects.get_or_create(code=code, defaults={"name": name})[0]
+        for code, name in defaults.items()
+    }
+
+
+@pytest.fixture
+def cs_a(branch_a, departments):
+    return UserFactory(
+        username="cs_a",
+        home_branch=branch_a,
+        department=departments["customer_service"],
+        roles=["customer_service"],
+        email="cs_a@example.test",
+    )
+
+
+@pytest.fixture
+def pt_head_a(branch_a, departments):
+    """物理治療部主管 of branch A."""
+    return UserFactory(
+        username="pt_head_a",
+        home_branch=branch_a,
+        department=departments["physiotherapy"],
+        roles=["department_head"],
+        email="pt_head_a@example.test",
+    )

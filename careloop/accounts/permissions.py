@@ -22,6 +22,11 @@ class Capability(StrEnum):
     CUSTOMER_EDIT = "customer.edit"
     CUSTOMER_REVIEW = "customer.review"  # 主管審核簽名
     STAFF_ADMIN = "staff.admin"
+    CALENDAR_ADMIN = "calendar.admin"  # 工作天曆：停診日與加開工作天
+    COMPLAINT_VIEW = "complaint.view"
+    COMPLAINT_INTAKE = "complaint.intake"  # 接收並記錄投訴 (PT-F035)
+    COMPLAINT_HANDLE = "complaint.handle"  # 調查、方案、執行、溝通 (PT-P020 §4.1–4.2)
+    COMPLAINT_SUPERVISE = "complaint.supervise"  # 方案審核、結案簽核、歸檔 (§4.3–4.4)
 
 
 _CARE_ROLES = {
@@ -39,6 +44,13 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.CUSTOMER_EDIT: frozenset(_CARE_ROLES),
     Capability.CUSTOMER_REVIEW: frozenset(_SUPERVISORS),
     Capability.STAFF_ADMIN: frozenset({RoleCode.ADMINISTRATOR}),
+    Capability.CALENDAR_ADMIN: frozenset({RoleCode.ADMINISTRATOR}),
+    Capability.COMPLAINT_VIEW: frozenset(_CARE_ROLES | {RoleCode.ADMINISTRATOR}),
+    Capability.COMPLAINT_INTAKE: frozenset(_CARE_ROLES),
+    Capability.COMPLAINT_HANDLE: frozenset(
+        {RoleCode.CUSTOMER_SERVICE, RoleCode.DEPARTMENT_HEAD, RoleCode.SENIOR_MANAGEMENT}
+    ),
+    Capability.COMPLAINT_SUPERVISE: frozenset(_SUPERVISORS),
 }
 
 # Roles whose work spans the chain (PT-P020 §4: 總院長/執行長; the system administrator).

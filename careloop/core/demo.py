@@ -23,6 +23,7 @@ from simple_history.utils import bulk_create_with_history
 
 from careloop.accounts.models import DEFAULT_AUTHORITY_LIMITS, Branch, Department, Role, User
 from careloop.accounts.models import RoleCode as R
+from careloop.complaints.demo import complaints_demo_load
 from careloop.core.phones import phone_normalize
 from careloop.customers.models import (
     Anniversary,
@@ -149,6 +150,7 @@ class DemoSummary:
     anniversaries: int = 0
     purchases: int = 0
     session_uses: int = 0
+    complaints: int = 0
     logins: list[Login] = field(default_factory=list)
 
 
@@ -426,7 +428,7 @@ def demo_summary_text(summary: DemoSummary) -> str:
         f"{summary.important_events:,} 筆重要事件、{summary.contact_plans:,} 筆聯繫計劃"
         f"（未完成 {summary.open_contact_plans:,} 筆）、{summary.sign_offs:,} 筆簽核、"
         f"{summary.anniversaries:,} 筆紀念日、{summary.purchases:,} 筆購買、"
-        f"{summary.session_uses:,} 次療程使用。"
+        f"{summary.session_uses:,} 次療程使用、{summary.complaints} 件客訴。"
     )
     rows = [(x.username, x.full_name, x.roles, x.branch, x.password) for x in summary.logins]
     table = _table(("帳號", "姓名", "角色", "所屬院所", "密碼"), rows)
@@ -526,6 +528,9 @@ class _Loader:
             self._satisfaction(drafts)
             self._important_events(drafts)
         self._sign_offs(drafts)
+        self.summary.complaints = complaints_demo_load(
+            seed=self.seed, now=self.now, branches=self.branches, users=self.staff.users
+        )
         return self.summary
 
     # time helpers ---------------------------------------------------------------------------

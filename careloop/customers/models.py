@@ -299,6 +299,14 @@ class ImportantEvent(models.Model):
     occurred_on = models.DateField(_("發生日期"), default=timezone.localdate)
     description = models.TextField(_("說明"))
     outcome = models.TextField(_("處理結果"), blank=True)
+    complaint = models.ForeignKey(
+        "complaints.Complaint",
+        verbose_name=_("相關客訴"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customer_events",
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("記錄人"),
@@ -324,6 +332,7 @@ class ContactPurpose(models.TextChoices):
     RENEWAL_REMINDER = "renewal_reminder", _("續約提醒")
     BIRTHDAY_GREETING = "birthday_greeting", _("生日祝福")
     EVENT_INVITATION = "event_invitation", _("活動邀請")
+    COMPLAINT_FOLLOW_UP = "complaint_follow_up", _("客訴後續跟進")
     OTHER = "other", _("其他")
 
 

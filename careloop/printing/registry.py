@@ -32,6 +32,25 @@ FORMS: dict[str, FormControl] = {
         drafted_on=date(2024, 3, 1),
         effective_on=date(2024, 3, 15),
     ),
+    # The complaint forms are issued with their procedure, PT-P020: the SOP's own header values.
+    "PT-F035": FormControl(
+        code="PT-F035",
+        version="A",
+        title="客戶投訴接收記錄表",
+        department="客戶服務部",
+        approver="總院長",
+        drafted_on=date(2024, 6, 1),
+        effective_on=date(2024, 6, 1),
+    ),
+    "PT-F020": FormControl(
+        code="PT-F020",
+        version="A",
+        title="客訴處理紀錄表",
+        department="客戶服務部",
+        approver="總院長",
+        drafted_on=date(2024, 6, 1),
+        effective_on=date(2024, 6, 1),
+    ),
 }
 
 
