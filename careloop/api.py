@@ -17,9 +17,13 @@ api = NinjaAPI(
 install_error_handlers(api)
 
 from careloop.accounts.api import router as accounts_router  # noqa: E402
+from careloop.compensation.api import router as compensation_router  # noqa: E402
 from careloop.complaints.api import router as complaints_router  # noqa: E402
+from careloop.complaints.library_api import router as library_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
 from careloop.notifications.api import router as notifications_router  # noqa: E402
+from careloop.replies.api import router as replies_router  # noqa: E402
+from careloop.surveys.api import router as surveys_router  # noqa: E402
 from careloop.treatments.api import router as treatments_router  # noqa: E402
 from careloop.workcalendar.api import router as workcalendar_router  # noqa: E402
 from careloop.worklist.api import router as worklist_router  # noqa: E402
@@ -31,3 +35,7 @@ api.add_router("/", treatments_router)
 api.add_router("/", workcalendar_router)
 api.add_router("/", notifications_router)
 api.add_router("/", complaints_router)
+api.add_router("/", library_router)
+api.add_router("/", compensation_router)
+api.add_router("/", replies_router)
+api.add_router("/", surveys_router)

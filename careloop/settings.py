@@ -84,6 +84,10 @@ INSTALLED_APPS = [
     "careloop.workcalendar",
     "careloop.notifications",
     "careloop.complaints",
+    "careloop.messaging",
+    "careloop.replies",
+    "careloop.surveys",
+    "careloop.compensation",
 ]
 
 MIDDLEWARE = [
@@ -234,4 +238,7 @@ LOGGING = {
 
 # Business policy (domain.md). Changing one applies from then on.
 CARELOOP_LOST_CUSTOMER_DAYS = env_int("CARELOOP_LOST_CUSTOMER_DAYS", 180)
+# 案例資料庫: closed cases of the last N years (the retention period), newest M at most.
+CARELOOP_LIBRARY_YEARS = env_int("CARELOOP_LIBRARY_YEARS", 3)
+CARELOOP_LIBRARY_MAX_CANDIDATES = env_int("CARELOOP_LIBRARY_MAX_CANDIDATES", 2000)
 CARELOOP_PAGE_SIZE = 25

@@ -16,5 +16,9 @@ urlpatterns = [
     path("notifications/", include("careloop.notifications.urls")),
     path("complaints/", include("careloop.complaints.urls")),
     path("feedback/", include("careloop.complaints.public_urls")),
+    path("replies/", include("careloop.replies.urls")),
+    path("surveys/", include("careloop.surveys.urls")),
+    path("survey/", include("careloop.surveys.public_urls")),
+    path("compensation/", include("careloop.compensation.urls")),
     path("", include("careloop.core.urls")),
 ]

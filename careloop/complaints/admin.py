@@ -8,6 +8,7 @@ delete at all.
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from careloop.complaints.models import (
@@ -62,7 +63,13 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 
 class ReadOnlyHistoryAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
-    pass
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # django-simple-history saves a posted earlier version (a revert) without asking
+        # has_change_permission: a closed case could be put back to 「已接收」. These records
+        # change only through the services, so an earlier version is shown, never posted.
+        if request.method != "GET" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class _ChildInline(admin.TabularInline):

@@ -54,11 +54,25 @@ def _branch_staff(branch_id: int, role: str) -> Q:
 
 
 def _department_heads(complaint: Complaint) -> list[User]:
+    """The heads of the case's departments; every head of the branch when those departments
+    have none, so that a breach never goes unreported."""
     query = _branch_staff(complaint.branch_id, RoleCode.DEPARTMENT_HEAD)
     department_ids = [d.id for d in complaint.departments.all()]
+    heads = []
     if department_ids:
-        query &= Q(department_id__in=department_ids)
-    return list(User.objects.filter(query).distinct())
+        heads = list(User.objects.filter(query & Q(department_id__in=department_ids)).distinct())
+    return heads or list(User.objects.filter(query).distinct())
+
+
+def _warned(complaint: Complaint) -> list[User]:
+    """Who hears of a deadline at 75%: the owner; while there is none, the branch's 客服."""
+    if complaint.owner and complaint.owner.is_active:
+        return [complaint.owner]
+    return list(
+        User.objects.filter(
+            _branch_staff(complaint.branch_id, RoleCode.CUSTOMER_SERVICE)
+        ).distinct()
+    )
 
 
 def complaint_alert_grade_a(*, complaint_id: int) -> None:
@@ -143,9 +157,9 @@ def _sweep_one(complaint_id: int, now: dt.datetime) -> None:
                 body=_("%(grade)s級客訴 %(number)s 的「%(milestone)s」期限 %(due)s 已過。") % facts,
                 url=_url(complaint),
             )
-        elif now >= risk_point(complaint.received_at, due) and complaint.owner:
+        elif now >= risk_point(complaint.received_at, due):
             notification_send(
-                recipients=[complaint.owner],
+                recipients=_warned(complaint),
                 key=f"{key}:at_risk",
                 title=_("客訴 %(number)s 即將逾期：%(milestone)s") % facts,
                 body=_("「%(milestone)s」期限為 %(due)s，已用去 75%% 的時間。") % facts,

@@ -30,6 +30,7 @@ from careloop.complaints.deadlines import (
     STANDING_LABELS,
     deadlines_compute,
 )
+from careloop.complaints.forms import evidence_file_check
 from careloop.complaints.models import (
     ActionItem,
     Approval,
@@ -44,7 +45,6 @@ from careloop.complaints.models import (
     Solution,
     State,
 )
-from careloop.complaints.public_forms import attachment_kind
 from careloop.complaints.schemas import (
     ActionItemIn,
     ActionItemOut,
@@ -100,7 +100,6 @@ router = Router(tags=["客訴"])
 READ = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 WRITE = {**READ, 409: RefusedOut}
 
-EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
 # A "+" left unencoded in a query string arrives as a space: 16:00 08:00 means 16:00+08:00.
 _OFFSET_AS_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}:?\d{2})$")
 _CASE_RELATED = ("branch", "customer", "owner", "received_by", "nature", "closed_by")
@@ -776,20 +775,14 @@ def evidence_create(
 
 
 def _upload_check(upload: UploadedFile, fields: _Fields) -> None:
-    """JPEG, PNG or PDF by its bytes, at most 10 MB; the stored name gets the true extension."""
-    if upload.size > EVIDENCE_MAX_BYTES:
-        fields.add(
-            "file",
-            _("檔案太大（%(size).1f MB），請選擇 10 MB 以內的檔案。")
-            % {"size": upload.size / 1024 / 1024},
-        )
-        return
-    kind = attachment_kind(upload)
-    if kind is None:
-        fields.add("file", _("只接受 JPEG、PNG 圖片或 PDF 檔；這個檔案的內容不是這些格式。"))
+    """The page's rule (forms.evidence_file_check); the stored name gets the true extension."""
+    try:
+        extension = evidence_file_check(upload)
+    except forms.ValidationError as exc:
+        fields.add("file", exc.messages[0])
         return
     stem = PurePath(upload.name or "").stem[:80] or "evidence"
-    upload.name = f"{stem}.{kind.extension}"
+    upload.name = f"{stem}.{extension}"
 
 
 @router.get(
@@ -802,7 +795,13 @@ def evidence_file(request: HttpRequest, number: str, evidence_id: int) -> FileRe
     if evidence is None or not evidence.file:
         raise Http404(_("找不到此證據檔案。"))
     name = evidence.file.name.rsplit("/", 1)[-1]
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=name)
+    try:
+        handle = evidence.file.open("rb")
+    except FileNotFoundError as exc:  # the row outlived its file (storage restored from backup)
+        raise Http404(_("找不到此證據檔案。")) from exc
+    response = FileResponse(handle, as_attachment=True, filename=name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 # --- solution, action items, communications, closing -------------------------------------

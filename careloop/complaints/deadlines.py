@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,7 @@ AT_RISK_SHARE = 0.75  # domain.md §3.3: at risk once 75% of the time is used
 
 # Used when an administrator has removed a grade's policy row: the SOP's own values.
 SOP_POLICIES = {grade: (amount, unit, days) for grade, amount, unit, days in POLICIES}
+TERM_FIELDS = ("start_amount", "start_unit", "resolution_working_days", "follow_up_days")
 
 # domain.md §5: first reply on online channels — urgent 2 h, high 4 h, normal (and e-mail) 24 h.
 _URGENT_CRITERIA = frozenset({"a_safety", "a_legal"})
@@ -58,6 +60,18 @@ def policy_for(grade: str) -> DeadlinePolicy:
     return policy
 
 
+def policy_terms(policy: DeadlinePolicy) -> dict[str, Any]:
+    """What a case keeps of its grade's policy (Complaint.deadline_terms)."""
+    return {name: getattr(policy, name) for name in TERM_FIELDS}
+
+
+def policy_from_terms(grade: str, terms: dict[str, Any]) -> DeadlinePolicy:
+    """The policy a case was given; today's policy for a case stored before terms were kept."""
+    if not terms:
+        return policy_for(grade)
+    return DeadlinePolicy(grade=grade, **{name: terms[name] for name in TERM_FIELDS})
+
+
 def deadlines_compute(
     *,
     received_at: dt.datetime,
@@ -65,8 +79,10 @@ def deadlines_compute(
     branch_id: int | None,
     channel: str = "",
     criteria: Iterable[str] = (),
+    policy: DeadlinePolicy | None = None,
 ) -> Deadlines:
-    policy = policy_for(grade)
+    """The milestones of a case; `policy` defaults to the grade's policy of today."""
+    policy = policy or policy_for(grade)
     received_on = timezone.localtime(received_at).date()
     if policy.start_unit == DeadlinePolicy.StartUnit.HOURS:
         start_due = received_at + dt.timedelta(hours=policy.start_amount)

@@ -7,6 +7,7 @@ are put beside the fields by `errors_apply`.
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Any
 
 from django import forms
@@ -426,10 +427,14 @@ class EvidenceForm(forms.ModelForm):
         )
 
     def clean_file(self) -> UploadedFile | None:
+        """The file as its bytes say it is; the stored name gets that true extension (as the
+        API does), so a PDF sent as 「報告.html」 is kept and downloaded as 「報告.pdf」."""
         upload = self.cleaned_data.get("file")
         if not upload:
             return None
-        evidence_file_check(upload)
+        extension = evidence_file_check(upload)
+        stem = PurePath(upload.name or "").stem[:80] or "evidence"
+        upload.name = f"{stem}.{extension}"
         return upload
 
     def service_values(self) -> tuple[dict[str, Any], UploadedFile | None]:

@@ -18,6 +18,8 @@ from simple_history.models import HistoricalRecords
 
 # PT-P020 5.6.3: paper files are kept at least three years; we keep the electronic case as long.
 RETENTION_YEARS = 3
+# Earlier dates are typing mistakes (and year 1 overflows the deadline arithmetic).
+EARLIEST_YEAR = 2000
 
 
 class Channel(models.TextChoices):
@@ -184,6 +186,9 @@ class Complaint(models.Model):
     start_due = models.DateTimeField(_("啟動處理期限"))
     resolution_due = models.DateTimeField(_("解決期限"))
     first_response_due = models.DateTimeField(_("首次回覆期限"), null=True, blank=True)
+    # The grade's policy as it stood when the deadlines were set (§3.3): a later policy change
+    # moves no deadline already given, and a calendar change recounts with these same terms.
+    deadline_terms = models.JSONField(_("期限依據"), default=dict, blank=True, editable=False)
     started_at = models.DateTimeField(_("開始調查時間"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("方案告知客戶時間"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("首次回覆時間"), null=True, blank=True)
@@ -294,6 +299,10 @@ class Complaint(models.Model):
             errors["grade_reason"] = _("選擇與建議等級不同的等級時，請說明理由。")
         if self.received_at and self.received_at > timezone.now() + dt.timedelta(minutes=5):
             errors["received_at"] = _("接收時間不可晚於現在。")
+        elif self.received_at and self.received_at.year < EARLIEST_YEAR:
+            errors["received_at"] = _("接收時間請填 %(year)d 年以後的日期。") % {
+                "year": EARLIEST_YEAR
+            }
         contacts = (
             self.customer_id,
             self.complainant_phone,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -19,9 +20,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from careloop.accounts.models import Department, RoleCode, User
-from careloop.accounts.permissions import Capability, require, user_may_see_branch
+from careloop.accounts.permissions import (
+    Capability,
+    require,
+    user_can,
+    user_has_role,
+    user_may_see_branch,
+)
 from careloop.complaints.criteria import CRITERIA_BY_CODE, grade_suggest
-from careloop.complaints.deadlines import deadlines_compute, next_due_refresh, policy_for
+from careloop.complaints.deadlines import (
+    deadlines_compute,
+    next_due_refresh,
+    policy_for,
+    policy_from_terms,
+    policy_terms,
+)
 from careloop.complaints.models import (
     ActionItem,
     Approval,
@@ -29,6 +42,7 @@ from careloop.complaints.models import (
     Communication,
     Complaint,
     Evidence,
+    Grade,
     GradeChange,
     Investigation,
     Solution,
@@ -45,6 +59,7 @@ from careloop.complaints.workflow import (
     move_check,
 )
 from careloop.core.sequences import sequence_next
+from careloop.workcalendar.calendar import working_day_end
 
 INTAKE_FIELDS = (
     "branch",
@@ -71,6 +86,12 @@ def _save(instance: Any, *, by: User | None, **kwargs: Any) -> None:
 def _check_branch(user: User, branch_id: int | None) -> None:
     if not user_may_see_branch(user, branch_id):
         raise PermissionDenied(_("您沒有此院所的權限。"))
+
+
+def _owner_check(owner: User | None, branch_id: int | None) -> None:
+    """Whoever is made responsible must be able to open the case they are told about."""
+    if owner is not None and not user_may_see_branch(owner, branch_id):
+        raise ValidationError({"owner": _("負責人須能存取本案所屬院所。")})
 
 
 def _require_handler(complaint: Complaint, by: User) -> None:
@@ -105,12 +126,16 @@ def _criteria_clean(codes: Iterable[str]) -> list[str]:
 
 
 def _deadlines_apply(complaint: Complaint) -> None:
+    """Set every milestone from the grade's policy of today, and keep its terms on the case."""
+    policy = policy_for(complaint.grade)
+    complaint.deadline_terms = policy_terms(policy)
     deadlines = deadlines_compute(
         received_at=complaint.received_at,
         grade=complaint.grade,
         branch_id=complaint.branch_id,
         channel=complaint.channel,
         criteria=complaint.criteria,
+        policy=policy,
     )
     complaint.record_due = deadlines.record_due
     complaint.start_due = deadlines.start_due
@@ -144,6 +169,7 @@ def complaint_intake(
     complaint.grade_reason = grade_reason if complaint.grade != complaint.suggested_grade else ""
     complaint.received_by = by
     complaint.recorded_at = timezone.now()
+    _owner_check(owner, complaint.branch_id)
     complaint.owner = owner
     complaint.full_clean(exclude=["number", "record_due", "start_due", "resolution_due"])
     _deadlines_apply(complaint)
@@ -271,6 +297,31 @@ def complaint_intake_update(
     return complaint
 
 
+APPROVED_STATES = (State.EXECUTING, State.COMMUNICATING, State.FOLLOW_UP)
+
+
+def _regrade_check(complaint: Complaint, *, old_grade: str, new_grade: str, by: User) -> None:
+    """A regrade must not take a case around who approves it (5.4.2) or signs it off."""
+    if (
+        old_grade == Grade.A
+        and new_grade != Grade.A
+        and not user_can(by, Capability.COMPLAINT_SUPERVISE)
+    ):
+        raise WorkflowRefused([Refusal("5.2.1", _("A級投訴降級須由部門主管或以上決定。"))])
+    raised_after_approval = (
+        new_grade == Grade.A and old_grade != Grade.A and complaint.state in APPROVED_STATES
+    )
+    if raised_after_approval and not user_has_role(by, RoleCode.SENIOR_MANAGEMENT):
+        raise WorkflowRefused(
+            [
+                Refusal(
+                    "5.4.2",
+                    _("方案已依原等級核准；改為 A 級須由高級管理層調整並審核方案。"),
+                )
+            ]
+        )
+
+
 @transaction.atomic
 def complaint_regrade(
     *, complaint: Complaint, criteria: Iterable[str], grade: str | None, reason: str, by: User
@@ -288,9 +339,20 @@ def complaint_regrade(
     first_grading = complaint.is_public_submission and complaint.recorded_at is None
     if new_grade != old_grade and not reason.strip() and not first_grading:
         raise ValidationError({"grade_reason": _("調整投訴等級時請說明理由。")})
+    _regrade_check(complaint, old_grade=old_grade, new_grade=new_grade, by=by)
     complaint.grade = new_grade
     complaint.grade_reason = reason
     _deadlines_apply(complaint)
+    if new_grade == Grade.A and old_grade != Grade.A and complaint.state in APPROVED_STATES:
+        # Raised to A after its solution was approved: the senior manager raising it
+        # reviews the solution at grade A (5.4.2) — recorded as that approval.
+        Approval.objects.create(
+            complaint=complaint,
+            decision=Approval.Decision.APPROVED,
+            grade=Grade.A,
+            comment=reason,
+            by=by,
+        )
     if complaint.recorded_at is None:
         complaint.recorded_at = timezone.now()
         complaint.received_by = by
@@ -313,8 +375,7 @@ def complaint_assign(
 ) -> Complaint:
     """負責人 and 負責部門 (5.2.2, 5.3.1)."""
     complaint = _locked_for_handling(complaint, by)
-    if owner is not None and not user_may_see_branch(owner, complaint.branch_id):
-        raise ValidationError({"owner": _("負責人須能存取本案所屬院所。")})
+    _owner_check(owner, complaint.branch_id)
     complaint.owner = owner
     _save(complaint, by=by)
     complaint.departments.set(departments)
@@ -409,6 +470,7 @@ def action_item_add(*, complaint: Complaint, values: dict[str, Any], by: User) -
     if complaint.state not in (State.EXECUTING, State.COMMUNICATING, State.FOLLOW_UP):
         raise WorkflowRefused([Refusal("5.5.1", _("解決方案核准後才能訂定行動項目。"))])
     item = ActionItem(complaint=complaint, created_by=by, **values)
+    _owner_check(item.owner, complaint.branch_id)
     _save(item, by=by)
     return item
 
@@ -433,6 +495,8 @@ def communication_add(*, complaint: Complaint, values: dict[str, Any], by: User)
     communication = Communication(complaint=complaint, by=by, **values)
     if communication.occurred_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationError({"occurred_at": _("溝通時間不可晚於現在。")})
+    if communication.occurred_at < complaint.received_at:
+        raise ValidationError({"occurred_at": _("溝通時間不可早於投訴接收時間。")})
     if communication.is_solution and complaint.state in (
         State.RECEIVED,
         State.INVESTIGATING,
@@ -442,8 +506,10 @@ def communication_add(*, complaint: Complaint, values: dict[str, Any], by: User)
     _save(communication, by=by)
     if complaint.first_response_at is None:
         complaint.first_response_at = communication.occurred_at
+    # 5.6.2 asks whether the customer accepted the solution: only the answer to a solution
+    # being explained counts, and the latest such answer stands.
     accepted = accepted_from(communication.customer_response)
-    if accepted is not None:
+    if communication.is_solution and accepted is not None:
         complaint.customer_accepted = accepted
     # §3.3: an A case's resolution milestone is the initial solution communicated.
     if communication.is_solution and complaint.grade == "A" and complaint.resolved_at is None:
@@ -513,6 +579,16 @@ def complaint_transition(
         complaint.closed_at = None
         complaint.closed_by = None
         complaint.customer_accepted = False
+        # 5.6.3: the case is worked again, against a new resolution deadline counted like
+        # the first, from the day it is reopened.
+        terms = policy_from_terms(complaint.grade, complaint.deadline_terms)
+        complaint.resolved_at = None
+        complaint.follow_up_due = None
+        complaint.resolution_due = working_day_end(
+            after=timezone.localdate(now),
+            n=terms.resolution_working_days,
+            branch_id=complaint.branch_id,
+        )
     complaint.state = move.target
     next_due_refresh(complaint)
     _save(complaint, by=by)
@@ -524,12 +600,35 @@ def complaint_transition(
         by=by,
         at=now,
     )
+    if move.code == "start_follow_up":  # §3.4: the satisfaction survey (§6) goes out now
+        from careloop.surveys.services import survey_on_complaint_resolved
+
+        survey = partial(survey_on_complaint_resolved, complaint_id=complaint.id, by_id=by.id)
+        transaction.on_commit(survey, robust=True)
+    return complaint
+
+
+@transaction.atomic
+def complaint_satisfaction_from_survey(*, complaint: Complaint, score: int, note: str) -> Complaint:
+    """5.5.3 確認客戶滿意度: the customer's own PT-F021 answer becomes the case's satisfaction
+    evaluation (5.6.1) while the case is open. A closed or archived case stays as it was
+    signed (5.6.3); the answer still shows with the survey. No acting user: the customer
+    answered through the survey link, so the history records no staff member."""
+    complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
+    if complaint.is_read_only:
+        return complaint
+    complaint.satisfaction_score = score
+    complaint.satisfaction_note = "\n".join(
+        text for text in (complaint.satisfaction_note.strip(), note.strip()) if text
+    )
+    complaint._history_user = None
+    complaint.save(update_fields=["satisfaction_score", "satisfaction_note", "updated_at"])
     return complaint
 
 
 def _follow_up_plan(complaint: Complaint, *, by: User) -> None:
     """5.5.3: a follow-up contact N days after the solution is communicated (3–7, default 5)."""
-    days = policy_for(complaint.grade).follow_up_days
+    days = policy_from_terms(complaint.grade, complaint.deadline_terms).follow_up_days
     complaint.follow_up_due = timezone.localdate() + dt.timedelta(days=days)
     if complaint.customer_id is None:
         return

@@ -93,14 +93,15 @@ def may_approve(user: User, complaint: Complaint) -> Refusal | None:
 
 
 def may_sign_off(user: User, complaint: Complaint) -> Refusal | None:
-    """5.6.2: a supervisor signs the closing — department head or above; A: senior management."""
+    """5.6.2: a supervisor signs the closing — the responsible department's head or above;
+    A: senior management."""
     if user_has_role(user, RoleCode.SENIOR_MANAGEMENT):
         return None
     if complaint.grade == Grade.A:
         return Refusal("5.6.2", _("A級投訴須由高級管理層審核簽字後結案。"))
-    if user_has_role(user, RoleCode.DEPARTMENT_HEAD):
+    if _is_responsible_head(user, complaint):
         return None
-    return Refusal("5.6.2", _("結案須由部門主管或以上審核簽字。"))
+    return Refusal("5.6.2", _("B／C級投訴須由負責部門的主管或以上審核簽字後結案。"))
 
 
 # --- guards -----------------------------------------------------------------------------------
@@ -115,11 +116,15 @@ def _handler(user: User, complaint: Complaint, clause: str) -> list[Refusal]:
 def _start_investigation(complaint: Complaint, user: User, data: MoveInput) -> list[Refusal]:
     refusals = _handler(user, complaint, "4.1")
     if complaint.recorded_at is None:
-        refusals.append(
-            Refusal("5.1.3", _("請先完成投訴接收記錄（確定投訴等級、性質與接收人員）。"))
-        )
+        refusals.append(Refusal("5.1.3", _("請先完成投訴接收記錄（確定投訴等級與接收人員）。")))
     if complaint.owner_id is None:
         refusals.append(Refusal("5.3.1", _("請指定本案負責人。")))
+    if complaint.nature_id is None:
+        refusals.append(Refusal("5.2.2", _("請選擇投訴性質。")))
+    if not complaint.expected_resolution.strip():
+        refusals.append(
+            Refusal("5.1.3", _("接收記錄缺少期望解決方式；客戶未表示時請填「客戶未表示」。"))
+        )
     if not complaint.departments.exists():
         refusals.append(Refusal("5.2.2", _("請選擇負責調查的部門。")))
     investigation = getattr(complaint, "investigation", None)

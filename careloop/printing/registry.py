@@ -51,6 +51,15 @@ FORMS: dict[str, FormControl] = {
         drafted_on=date(2024, 6, 1),
         effective_on=date(2024, 6, 1),
     ),
+    "PT-F021": FormControl(
+        code="PT-F021",
+        version="A",
+        title="客戶滿意度調查表",
+        department="客戶服務部",
+        approver="總院長",
+        drafted_on=date(2024, 6, 1),
+        effective_on=date(2024, 6, 1),
+    ),
 }
 
 

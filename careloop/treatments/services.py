@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -224,6 +225,11 @@ def session_use(
     if purchase.first_session_on is None or used_on < purchase.first_session_on:
         Purchase.objects.filter(pk=purchase.pk).update(first_session_on=used_on)
     purchase.refresh_from_db(fields=["sessions_remaining", "first_session_on"])
+    if purchase.sessions_remaining == 0:  # domain.md §6: the package is completed
+        from careloop.surveys.services import survey_on_package_completed
+
+        survey = partial(survey_on_package_completed, purchase_id=purchase.pk, by_id=by.pk)
+        transaction.on_commit(survey, robust=True)
     return use
 
 

@@ -2,8 +2,8 @@
 
 Only administrators keep the calendar (Capability.CALENDAR_ADMIN). Entries are configuration,
 not records of care: a past one may be removed (a typhoon day entered for the wrong branch),
-and the history tables keep who added and who removed it. Deadlines already computed from the
-calendar are kept by their owners; a change counts for deadlines computed afterwards.
+and the history tables keep who added and who removed it. Each change is announced after
+commit (signals.working_days_changed) so the deadlines counted in working days can be recounted.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from careloop.accounts.models import Branch, User
 from careloop.accounts.permissions import Capability, user_can
 from careloop.workcalendar.models import CalendarEntry, Closure, ExtraWorkingDay
+from careloop.workcalendar.signals import working_days_changed
 
 
 class CalendarConflict(ValidationError):
@@ -59,6 +60,12 @@ def _save_new(entry: CalendarEntry, *, by: User) -> None:
         raise conflict from exc
 
 
+def _changed(branch_id: int | None, day: dt.date, by: User) -> None:
+    transaction.on_commit(
+        lambda: working_days_changed.send(sender=None, branch_id=branch_id, day=day, by=by)
+    )
+
+
 @transaction.atomic
 def closure_create(
     *, date: dt.date, branch: Branch | None, kind: str, reason: str, by: User
@@ -67,6 +74,7 @@ def closure_create(
     _check(by)
     closure = Closure(date=date, branch=branch, kind=kind, reason=reason.strip(), created_by=by)
     _save_new(closure, by=by)
+    _changed(closure.branch_id, closure.date, by)
     return closure
 
 
@@ -76,6 +84,7 @@ def closure_delete(*, closure: Closure, by: User) -> None:
     _check(by)
     closure._history_user = by
     closure.delete()
+    _changed(closure.branch_id, closure.date, by)
 
 
 @transaction.atomic
@@ -86,6 +95,7 @@ def extra_working_day_create(
     _check(by)
     extra_day = ExtraWorkingDay(date=date, branch=branch, reason=reason.strip(), created_by=by)
     _save_new(extra_day, by=by)
+    _changed(extra_day.branch_id, extra_day.date, by)
     return extra_day
 
 
@@ -95,3 +105,4 @@ def extra_working_day_delete(*, extra_day: ExtraWorkingDay, by: User) -> None:
     _check(by)
     extra_day._history_user = by
     extra_day.delete()
+    _changed(extra_day.branch_id, extra_day.date, by)

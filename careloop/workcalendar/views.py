@@ -23,6 +23,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from careloop.workcalendar import services
@@ -42,6 +43,8 @@ from careloop.workcalendar.templatetags.workcalendar import day_label
 
 PAGE = "workcalendar/calendar.html"
 BODY = "workcalendar/partials/body.html"
+# Every change is followed by a recount of the open cases it touches (complaints/recount.py).
+RECOUNT = gettext_lazy("未結案客訴的工作天期限將自動重新計算。")
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,10 @@ def closure_add(request: HttpRequest) -> HttpResponse:
             _add_errors(form, exc)
         else:
             return _done(
-                request, period, _("已新增停診日：%(entry)s。") % {"entry": _entry_text(closure)}
+                request,
+                period,
+                _("已新增停診日：%(entry)s。%(recount)s")
+                % {"entry": _entry_text(closure), "recount": RECOUNT},
             )
     return _render(request, period, status=422, closure_form=form)
 
@@ -170,7 +176,8 @@ def extra_working_day_add(request: HttpRequest) -> HttpResponse:
             return _done(
                 request,
                 period,
-                _("已新增加開工作天：%(entry)s。") % {"entry": _entry_text(extra_day)},
+                _("已新增加開工作天：%(entry)s。%(recount)s")
+                % {"entry": _entry_text(extra_day), "recount": RECOUNT},
             )
     return _render(request, period, status=422, extra_form=form)
 
@@ -183,7 +190,11 @@ def closure_delete(request: HttpRequest, closure_id: int) -> HttpResponse:
     closure = closure_get(closure_id=closure_id)
     text = _entry_text(closure)
     services.closure_delete(closure=closure, by=request.user)
-    return _done(request, period, _("已刪除停診日：%(entry)s。") % {"entry": text})
+    return _done(
+        request,
+        period,
+        _("已刪除停診日：%(entry)s。%(recount)s") % {"entry": text, "recount": RECOUNT},
+    )
 
 
 @login_required
@@ -194,4 +205,8 @@ def extra_working_day_delete(request: HttpRequest, extra_day_id: int) -> HttpRes
     extra_day = extra_working_day_get(extra_day_id=extra_day_id)
     text = _entry_text(extra_day)
     services.extra_working_day_delete(extra_day=extra_day, by=request.user)
-    return _done(request, period, _("已刪除加開工作天：%(entry)s。") % {"entry": text})
+    return _done(
+        request,
+        period,
+        _("已刪除加開工作天：%(entry)s。%(recount)s") % {"entry": text, "recount": RECOUNT},
+    )

@@ -11,10 +11,17 @@ from ninja import Field, Query, Router, Schema, Status
 
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
+from careloop.compensation.schemas import ApprovalLineOut, approval_line_out
 from careloop.core.api_errors import ApiError, form_errors
 from careloop.customers.schemas import ErrorOut
 from careloop.worklist.forms import WorklistLineForm, WorklistLogForm
-from careloop.worklist.selectors import Scope, WorkItem, worklist_for, worklist_line_get
+from careloop.worklist.selectors import (
+    Scope,
+    WorkItem,
+    worklist_approvals,
+    worklist_for,
+    worklist_line_get,
+)
 from careloop.worklist.services import worklist_contact_log
 
 router = Router(tags=["每日待辦"])
@@ -54,8 +61,13 @@ class WorkItemOut(Schema):
 
 class WorklistOut(Schema):
     scope: str = Field(..., description="清單範圍：mine / team / branch")
-    count: int = Field(..., description="待辦項目數")
+    count: int = Field(..., description="待辦項目數（不含待核准補償）")
     items: list[WorkItemOut] = Field(..., description="待辦項目，依類別再依日期排序")
+    approvals: list[ApprovalLineOut] = Field(
+        ...,
+        description="等待您核准的補償（超過申請人授權上限、在您的授權上限與院所內、非您本人申請），"
+        "依申請時間排序",
+    )
 
 
 class WorklistLogIn(Schema):
@@ -102,13 +114,15 @@ def _invalid(errors: dict[str, list[str]]) -> ApiError:
 
 @router.get("/worklist", response={200: WorklistOut, **READ}, summary="今日待辦")
 def worklist_get(request: HttpRequest, params: Query[WorklistQuery]) -> dict[str, Any]:
-    """到期或逾期的聯繫計劃、7 天內生日、續約提醒、療效追蹤與負面反應後的關懷，每項附原因。"""
+    """到期或逾期的聯繫計劃、7 天內生日、續約提醒、療效追蹤與負面反應後的關懷，每項附原因；
+    以及等待您核准的補償（`approvals`）。"""
     user: User = request.auth  # type: ignore[attr-defined]
     items = worklist_for(user=user, scope=params.scope)
     return {
         "scope": params.scope.value,
         "count": len(items),
         "items": [_item_out(item) for item in items],
+        "approvals": [approval_line_out(r) for r in worklist_approvals(user=user)],
     }
 
 

@@ -448,3 +448,12 @@ def worklist_line_get(
     if plan is None:
         raise Http404(_("找不到這位客戶尚未完成的此項聯繫計劃。"))
     return customer, plan
+
+
+def worklist_approvals(*, user: User) -> list:
+    """Compensation approval requests waiting for this user (domain.md §4): above their
+    granter's authority limit, within this user's, in their branches, not their own. Two
+    queries whatever their number; kept apart from the contact lines and their count."""
+    from careloop.compensation.selectors import approvals_pending_for
+
+    return approvals_pending_for(user=user)

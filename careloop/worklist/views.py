@@ -19,11 +19,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from careloop.accounts.permissions import Capability, require
+from careloop.compensation.panels import approvals_context
 from careloop.worklist.forms import WorklistLineForm, WorklistLogForm
 from careloop.worklist.selectors import (
     Scope,
     WorkItem,
     WorkKind,
+    worklist_approvals,
     worklist_for,
     worklist_groups,
     worklist_line_get,
@@ -80,6 +82,11 @@ def _context(
     }
 
 
+def _approvals(request: HttpRequest) -> dict[str, Any]:
+    """The section of compensation approvals waiting for this user (full page only)."""
+    return approvals_context(user=request.user, requests=worklist_approvals(user=request.user))
+
+
 def _add_errors(form: WorklistLogForm, exc: ValidationError) -> None:
     errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
     for field, messages in errors.items():
@@ -91,8 +98,9 @@ def _add_errors(form: WorklistLogForm, exc: ValidationError) -> None:
 def worklist_today(request: HttpRequest) -> HttpResponse:
     scope = _scope(request.GET.get("scope"))
     context = _context(request, scope)
-    template = "worklist/partials/list.html" if _is_htmx(request) else "worklist/today.html"
-    return render(request, template, context)
+    if _is_htmx(request):
+        return render(request, "worklist/partials/list.html", context)
+    return render(request, "worklist/today.html", {**context, **_approvals(request)})
 
 
 @login_required
@@ -143,6 +151,8 @@ def worklist_log(request: HttpRequest) -> HttpResponse:
         response["HX-Retarget"] = f"#form-{key}"
         response["HX-Reswap"] = "outerHTML"
         return response
-    return render(
-        request, "worklist/today.html", _context(request, scope, failed=(key, form)), status=422
-    )
+    context = {
+        **_context(request, scope, failed=(key, form)),
+        **_approvals(request),
+    }
+    return render(request, "worklist/today.html", context, status=422)

@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from careloop.complaints.models import Nature
 from careloop.complaints.services import complaint_intake
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -23,6 +24,7 @@ def make_complaint(cs_a, branch_a, departments):
             "received_at": dt.datetime(2026, 2, 13, 16, 0, tzinfo=TAIPEI),
             "description": "治療師遲到二十分鐘，也沒有事先通知。",
             "expected_resolution": "希望補一堂課並改善準時。",
+            "nature": Nature.objects.get(code="staff_attitude"),
             **values,
         }
         return complaint_intake(

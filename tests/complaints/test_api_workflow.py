@@ -47,7 +47,7 @@ def refused(response) -> list[str]:
 
 
 def intake(api, **overrides) -> str:
-    payload = {**B_CASE, "owner": "cs_a", **overrides}
+    payload = {**B_CASE, "owner": "cs_a", "nature": "staff_attitude", **overrides}
     return ok(api.post("/complaints", payload), 201)["number"]
 
 
@@ -436,7 +436,7 @@ def test_evidence_upload_is_checked_by_its_bytes(api_cs, media):
     fake = SimpleUploadedFile("報告.pdf", b"just text", content_type="application/pdf")
     response = api_cs.upload(path, {"title": "報告", "file": fake})
     assert response.json()["errors"] == {
-        "file": ["只接受 JPEG、PNG 圖片或 PDF 檔；這個檔案的內容不是這些格式。"]
+        "file": ["只接受 JPEG、PNG、PDF、Word／Excel／PowerPoint 檔或 MP3／M4A 錄音。"]
     }
     # so is a PDF over 10 MB
     big = SimpleUploadedFile("大.pdf", b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024))
@@ -452,6 +452,10 @@ def test_evidence_upload_is_checked_by_its_bytes(api_cs, media):
     assert api_cs.upload(path, {"kind": "rumour", "title": "x", "notes": "x"}).status_code == 422
     assert [e["title"] for e in ok(api_cs.get(path))] == ["候診區照片", "訪談治療師"]
     assert Evidence.objects.count() == 2
+    # a row whose file went missing from storage answers 404, not 500
+    stored = Evidence.objects.get(title="候診區照片")
+    stored.file.storage.delete(stored.file.name)
+    assert api_cs.client.get(evidence["download_url"]).status_code == 404
 
 
 def test_evidence_file_is_not_served_to_another_branch(api_cs, media, therapist_b):

@@ -266,3 +266,29 @@ def test_the_huey_task_runs_the_sweep(make_complaint, staff, django_capture_on_c
     assert {user for user, _key in told()} == {"cs_a", "pt_head_a"}
     complaint.refresh_from_db()
     assert complaint.next_alert_at is None
+
+
+@pytest.mark.django_db
+def test_without_an_owner_the_branchs_customer_service_is_warned_at_75_percent(
+    make_complaint, staff, django_capture_on_commit_callbacks
+):
+    # Given a B case nobody owns yet
+    complaint = make_complaint(criteria=["b_staff"], owner=None)
+    # When 75% of its 48 hours to start have gone
+    sweep(at(2026, 2, 15, 5, 0), django_capture_on_commit_callbacks)
+    # Then the customer service of its branch is warned, not branch B's
+    key = f"complaint:{complaint.id}:start:{utc(complaint.start_due)}:at_risk"
+    assert told() == [("cs_a", key)]
+
+
+@pytest.mark.django_db
+def test_breach_in_a_department_without_a_head_tells_every_head_of_the_branch(
+    make_complaint, staff, departments, django_capture_on_commit_callbacks
+):
+    # Given an unowned B case of 營運管理部, which has no head at branch A
+    complaint = make_complaint(criteria=["b_staff"], depts=[departments["operations"]])
+    # When its start deadline passes
+    sweep(at(2026, 2, 15, 16, 1), django_capture_on_commit_callbacks)
+    # Then every department head of branch A hears of it, and nobody of branch B
+    key = f"complaint:{complaint.id}:start:{utc(complaint.start_due)}:overdue"
+    assert told() == [("head_a", key), ("pt_head_a", key), ("sales_head_a", key)]

@@ -12,10 +12,10 @@ from careloop.complaints.deadlines import (
     deadlines_compute,
     standing_of,
 )
-from careloop.complaints.models import DeadlinePolicy
+from careloop.complaints.models import Complaint, DeadlinePolicy
 from careloop.complaints.selectors import board_rows
 from careloop.workcalendar.models import ClosureKind
-from careloop.workcalendar.services import closure_create
+from careloop.workcalendar.services import closure_create, closure_delete
 from tests.factories import UserFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -107,20 +107,83 @@ def test_a_typhoon_day_of_the_branch_moves_its_new_cases_only(
 
 
 @pytest.mark.django_db
-def test_a_closure_added_later_keeps_the_stored_deadlines(make_complaint, administrator, branch_a):
-    # Given a B case already recorded
+def test_a_closure_declared_later_moves_the_open_cases_of_its_branch_only(
+    make_complaint, administrator, branch_a, branch_b, cs_a, django_capture_on_commit_callbacks
+):
+    # Given B cases received Fri 2026-02-13 16:00 in branch A and in branch B, and one in A
+    # already resolved
+    cs_a.extra_branches.add(branch_b)
+    open_a = make_complaint(criteria=["b_staff"])
+    resolved_a = make_complaint(criteria=["b_staff"])
+    Complaint.objects.filter(pk=resolved_a.pk).update(resolved_at=at(2026, 2, 20, 10, 0))
+    open_b = make_complaint(criteria=["b_staff"], branch=branch_b)
+    # When a typhoon day is declared afterwards for Mon 2026-02-23 in branch A
+    with django_capture_on_commit_callbacks(execute=True):
+        closure = closure_create(
+            date=dt.date(2026, 2, 23),
+            branch=branch_a,
+            kind=ClosureKind.TYPHOON,
+            reason="颱風停止上班",
+            by=administrator,
+        )
+    # Then the open case of branch A is due a working day later, as a new case would be,
+    # and the history says who and why
+    open_a.refresh_from_db()
+    assert open_a.resolution_due == at(2026, 3, 3, 23, 59, 59)
+    last = open_a.history.first()
+    assert last.history_user == administrator and "2026-02-23" in last.history_change_reason
+    # And the start, counted in hours, the reached milestone and the other branch stay put
+    assert open_a.start_due == at(2026, 2, 15, 16, 0)
+    resolved_a.refresh_from_db()
+    open_b.refresh_from_db()
+    assert resolved_a.resolution_due == at(2026, 3, 2, 23, 59, 59)
+    assert open_b.resolution_due == at(2026, 3, 2, 23, 59, 59)
+
+    # When the closure is removed again, the deadline comes back
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_delete(closure=closure, by=administrator)
+    open_a.refresh_from_db()
+    assert open_a.resolution_due == at(2026, 3, 2, 23, 59, 59)
+
+
+@pytest.mark.django_db
+def test_a_recount_keeps_the_terms_the_case_was_given(
+    make_complaint, administrator, branch_a, django_capture_on_commit_callbacks
+):
+    # Given a B case recorded under the SOP's 5 working days, then the policy changed to 7
     complaint = make_complaint(criteria=["b_staff"])
-    # When a typhoon day is entered afterwards for its branch
-    closure_create(
-        date=dt.date(2026, 2, 23),
-        branch=branch_a,
-        kind=ClosureKind.TYPHOON,
-        reason="颱風停止上班",
-        by=administrator,
-    )
-    # Then the case keeps the deadline it was given
+    DeadlinePolicy.objects.filter(grade="B").update(resolution_working_days=7)
+    # When a closure within its window is declared
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_create(
+            date=dt.date(2026, 2, 24),
+            branch=None,
+            kind=ClosureKind.TYPHOON,
+            reason="全區颱風假",
+            by=administrator,
+        )
+    # Then it is recounted with its own 5 days, not today's 7
+    complaint.refresh_from_db()
+    assert complaint.resolution_due == at(2026, 3, 3, 23, 59, 59)
+
+
+@pytest.mark.django_db
+def test_a_closure_after_the_deadline_moves_nothing(
+    make_complaint, administrator, branch_a, django_capture_on_commit_callbacks
+):
+    complaint = make_complaint(criteria=["b_staff"])
+    before = complaint.history.count()
+    with django_capture_on_commit_callbacks(execute=True):
+        closure_create(
+            date=dt.date(2026, 3, 5),
+            branch=branch_a,
+            kind=ClosureKind.OTHER,
+            reason="院所整修",
+            by=administrator,
+        )
     complaint.refresh_from_db()
     assert complaint.resolution_due == at(2026, 3, 2, 23, 59, 59)
+    assert complaint.history.count() == before
 
 
 # --- policy changes ----------------------------------------------------------------------

@@ -2,12 +2,14 @@
 refuses with its clause, read-only closed cases, reopening, follow-up and milestones."""
 
 import datetime as dt
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from careloop.complaints.models import Approval, Complaint, State, Transition
+from careloop.complaints.models import Approval, Complaint, Nature, State, Transition
 from careloop.complaints.selectors import complaint_page
 from careloop.complaints.services import (
     action_item_add,
@@ -153,13 +155,22 @@ def test_a_public_submission_cannot_be_investigated_before_its_record_is_complet
     messages = refused_messages(complaint=complaint, to=State.INVESTIGATING, by=cs_a)
     # Then 5.1.3 asks for the intake record first, beside the other missing pieces
     assert messages == [
-        "PT-P020 5.1.3：請先完成投訴接收記錄（確定投訴等級、性質與接收人員）。",
+        "PT-P020 5.1.3：請先完成投訴接收記錄（確定投訴等級與接收人員）。",
         "PT-P020 5.3.1：請指定本案負責人。",
+        "PT-P020 5.2.2：請選擇投訴性質。",
+        "PT-P020 5.1.3：接收記錄缺少期望解決方式；客戶未表示時請填「客戶未表示」。",
         "PT-P020 5.2.2：請選擇負責調查的部門。",
         "PT-P020 5.3.1：請先填寫調查計劃（範圍、人員、時間表）。",
     ]
     # And once the record is completed, assigned and planned, it moves
-    complaint_intake_update(complaint=complaint, values={}, by=cs_a)
+    complaint_intake_update(
+        complaint=complaint,
+        values={
+            "nature": Nature.objects.get(code="facilities"),
+            "expected_resolution": "客戶未表示",
+        },
+        by=cs_a,
+    )
     complaint_assign(
         complaint=complaint, owner=cs_a, departments=[departments["operations"]], by=cs_a
     )
@@ -431,7 +442,12 @@ def test_closing_lists_every_unmet_condition(b_case, cs_a, pt_head_a):
         action_item_set_done(item=item, done=True, by=cs_a)
     communication_add(
         complaint=complaint,
-        values={"channel": "phone", "content": "回訪", "customer_response": "accepted"},
+        values={
+            "channel": "phone",
+            "content": "回訪說明方案",
+            "is_solution": True,
+            "customer_response": "accepted",
+        },
         by=cs_a,
     )
     complaint_closing_record(
@@ -454,7 +470,7 @@ def test_customer_service_cannot_sign_off_a_closing(b_case, cs_a, pt_head_a):
     for item in complaint.action_items.all():
         action_item_set_done(item=item, done=True, by=cs_a)
     assert refused_messages(complaint=complaint, to=State.CLOSED, by=cs_a, data=CLOSING) == [
-        "PT-P020 5.6.2：結案須由部門主管或以上審核簽字。"
+        "PT-P020 5.6.2：B／C級投訴須由負責部門的主管或以上審核簽字後結案。"
     ]
 
 
@@ -488,7 +504,12 @@ def test_a_closing_record_keeps_what_was_recorded_meanwhile(b_case, cs_a, pt_hea
     # And meanwhile a colleague logs the customer accepting, and assigns a new owner
     communication_add(
         complaint=Complaint.objects.get(pk=complaint.pk),
-        values={"channel": "phone", "content": "回訪", "customer_response": "accepted"},
+        values={
+            "channel": "phone",
+            "content": "回訪說明方案",
+            "is_solution": True,
+            "customer_response": "accepted",
+        },
         by=cs_a,
     )
     complaint_assign(
@@ -724,3 +745,135 @@ def test_every_move_is_recorded_with_the_acting_user(b_case, cs_a, pt_head_a):
     # And the intake's history row names the receiver
     assert complaint.history.last().history_user == cs_a
     assert complaint.history.last().history_type == "+"
+
+
+# --- guards a change of grade, owner or date must not get around -----------------------
+
+
+@pytest.mark.django_db
+def test_raising_an_approved_case_to_a_needs_senior_management(b_case, cs_a, pt_head_a, senior):
+    # Given a B case whose solution the department head approved
+    complaint = advance(b_case, State.EXECUTING, handler=cs_a, approver=pt_head_a)
+    # When customer service raises it to A, it is refused: its approval was for B (5.4.2)
+    with pytest.raises(WorkflowRefused) as refused:
+        complaint_regrade(
+            complaint=complaint, criteria=["a_safety"], grade=None, reason="客戶受傷", by=cs_a
+        )
+    assert refused.value.messages == [
+        "PT-P020 5.4.2：方案已依原等級核准；改為 A 級須由高級管理層調整並審核方案。"
+    ]
+    assert Complaint.objects.get(pk=complaint.pk).grade == "B"
+    # When senior management raises it, the raise is their review of the solution at A
+    complaint = complaint_regrade(
+        complaint=complaint, criteria=["a_safety"], grade=None, reason="客戶受傷", by=senior
+    )
+    assert complaint.grade == "A"
+    assert list(complaint.approvals.values_list("grade", "by__username")) == [
+        ("B", pt_head_a.username),
+        ("A", senior.username),
+    ]
+
+
+@pytest.mark.django_db
+def test_lowering_an_a_case_needs_a_supervisor(a_case, cs_a, pt_head_a):
+    with pytest.raises(WorkflowRefused) as refused:
+        complaint_regrade(complaint=a_case, criteria=[], grade="B", reason="誤判", by=cs_a)
+    assert refused.value.messages == ["PT-P020 5.2.1：A級投訴降級須由部門主管或以上決定。"]
+    complaint = complaint_regrade(
+        complaint=a_case, criteria=[], grade="B", reason="誤判", by=pt_head_a
+    )
+    assert complaint.grade == "B"
+
+
+@pytest.mark.django_db
+def test_only_the_responsible_departments_head_signs_off_a_b_case(
+    b_case, cs_a, pt_head_a, sales_head_a
+):
+    complaint = advance(b_case, State.FOLLOW_UP, handler=cs_a, approver=pt_head_a)
+    for item in complaint.action_items.all():
+        action_item_set_done(item=item, done=True, by=cs_a)
+    assert refused_messages(
+        complaint=complaint, to=State.CLOSED, by=sales_head_a, data=CLOSING
+    ) == ["PT-P020 5.6.2：B／C級投訴須由負責部門的主管或以上審核簽字後結案。"]
+
+
+@pytest.mark.django_db
+def test_only_a_solution_answer_decides_acceptance(b_case, cs_a, pt_head_a):
+    complaint = advance(b_case, State.COMMUNICATING, handler=cs_a, approver=pt_head_a)
+    # A courtesy call the customer is happy with is not acceptance of the solution
+    communication_add(
+        complaint=complaint,
+        values={"channel": "phone", "content": "致電問候", "customer_response": "accepted"},
+        by=cs_a,
+    )
+    assert Complaint.objects.get(pk=complaint.pk).customer_accepted is False
+    # The solution explained and accepted is; a later refusal of it takes acceptance back
+    for response, accepted in (("accepted", True), ("not_accepted", False)):
+        communication_add(
+            complaint=complaint,
+            values={
+                "channel": "phone",
+                "content": "說明方案",
+                "is_solution": True,
+                "customer_response": response,
+            },
+            by=cs_a,
+        )
+        assert Complaint.objects.get(pk=complaint.pk).customer_accepted is accepted
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_gets_a_new_resolution_deadline(b_case, cs_a, pt_head_a):
+    # Given a closed B case
+    complaint = advance(b_case, State.CLOSED, handler=cs_a, approver=pt_head_a)
+    assert complaint.resolved_at is not None and complaint.next_due is None
+    # When it is reopened on Mon 2026-03-16 10:00
+    reopened_at = dt.datetime(2026, 3, 16, 10, 0, tzinfo=TAIPEI)
+    with mock.patch("django.utils.timezone.now", return_value=reopened_at):
+        complaint = complaint_transition(
+            complaint=complaint,
+            to=State.INVESTIGATING,
+            by=pt_head_a,
+            data=MoveInput(reason="客戶再次反映"),
+        )
+    # Then it is to be resolved by the end of the 5th working day after, and is on the board
+    assert complaint.resolved_at is None and complaint.follow_up_due is None
+    assert complaint.resolution_due == dt.datetime(2026, 3, 23, 23, 59, 59, tzinfo=TAIPEI)
+    assert complaint.next_due == complaint.resolution_due
+
+
+@pytest.mark.django_db
+def test_an_owner_from_another_branch_is_refused(make_complaint, cs_a, pt_head_a, therapist_b):
+    with pytest.raises(ValidationError) as error:
+        make_complaint(owner=therapist_b)
+    assert error.value.message_dict == {"owner": ["負責人須能存取本案所屬院所。"]}
+    complaint = advance(
+        make_complaint(owner=cs_a), State.EXECUTING, handler=cs_a, approver=pt_head_a
+    )
+    with pytest.raises(ValidationError) as error:
+        action_item_add(
+            complaint=complaint,
+            values={"description": "補課", "owner": therapist_b, "due_date": dt.date(2026, 12, 1)},
+            by=cs_a,
+        )
+    assert error.value.message_dict == {"owner": ["負責人須能存取本案所屬院所。"]}
+
+
+@pytest.mark.django_db
+def test_dates_before_2000_or_before_receipt_are_refused(make_complaint, cs_a):
+    with pytest.raises(ValidationError) as error:
+        make_complaint(received_at=dt.datetime(1900, 1, 1, 9, 0, tzinfo=TAIPEI))
+    assert error.value.message_dict == {"received_at": ["接收時間請填 2000 年以後的日期。"]}
+    complaint = make_complaint()
+    with pytest.raises(ValidationError) as error:
+        communication_add(
+            complaint=complaint,
+            values={
+                "channel": "phone",
+                "content": "回覆",
+                "occurred_at": dt.datetime(2026, 2, 12, 9, 0, tzinfo=TAIPEI),
+            },
+            by=cs_a,
+        )
+    assert error.value.message_dict == {"occurred_at": ["溝通時間不可早於投訴接收時間。"]}
+    assert complaint.first_response_at is None
