@@ -238,6 +238,16 @@ LOGGING = {
 
 # Business policy (domain.md). Changing one applies from then on.
 CARELOOP_LOST_CUSTOMER_DAYS = env_int("CARELOOP_LOST_CUSTOMER_DAYS", 180)
+# Outbound messages (careloop/messaging): SMS and LINE go to JSON-lines logs under
+# MESSAGING_LOG_DIR unless a backend is named; a LINE token switches LINE to the Messaging API.
+MESSAGING_LOG_DIR = Path(os.environ.get("CARELOOP_MESSAGING_LOG_DIR", VAR_DIR / "messages"))
+LINE_CHANNEL_ACCESS_TOKEN = os.environ.get("CARELOOP_LINE_CHANNEL_ACCESS_TOKEN", "")
+LINE_API_HOST = os.environ.get("CARELOOP_LINE_API_HOST", "https://api.line.me")
+MESSAGING_BACKENDS = (
+    {"line": "careloop.messaging.backends.LineMessagingBackend"}
+    if LINE_CHANNEL_ACCESS_TOKEN
+    else {}
+)
 # 案例資料庫: closed cases of the last N years (the retention period), newest M at most.
 CARELOOP_LIBRARY_YEARS = env_int("CARELOOP_LIBRARY_YEARS", 3)
 CARELOOP_LIBRARY_MAX_CANDIDATES = env_int("CARELOOP_LIBRARY_MAX_CANDIDATES", 2000)

@@ -1,6 +1,8 @@
 """Fast settings for the test suite: same apps and database engine as production."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("CARELOOP_HUEY_IMMEDIATE", "true")
 
@@ -12,3 +14,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 AXES_ENABLED = False
 HUEY["immediate"] = True  # noqa: F405
+# Messages sent by tests go to a throwaway folder, not the developer's var/messages.
+MESSAGING_LOG_DIR = Path(tempfile.mkdtemp(prefix="careloop-test-messages-"))
+MESSAGING_BACKENDS = {}

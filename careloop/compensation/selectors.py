@@ -259,8 +259,7 @@ class CasePanel:
         """A compensation stands on one of the current offers: the choice is final."""
         current = {o.pk for o in self.offers}
         return any(
-            line.compensation.offer_id in current
-            and line.compensation.status != Status.REJECTED
+            line.compensation.offer_id in current and line.compensation.status != Status.REJECTED
             for line in self.lines
         )
 

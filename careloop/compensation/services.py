@@ -505,9 +505,9 @@ def settlement_reason(*, grade: str, value: int) -> str:
     if not rules.settlement_required(grade=grade, value=value):
         return ""
     if value > rules.SETTLEMENT_ABOVE:
-        return _(
-            "補償金額超過 %(limit)s，須先登錄客戶簽署的和解書，才能標記為已支付或已交付。"
-        ) % {"limit": ntd(rules.SETTLEMENT_ABOVE)}
+        return _("補償金額超過 %(limit)s，須先登錄客戶簽署的和解書，才能標記為已支付或已交付。") % {
+            "limit": ntd(rules.SETTLEMENT_ABOVE)
+        }
     return _("A 級客訴的補償須先登錄客戶簽署的和解書，才能標記為已支付或已交付。")
 
 

@@ -26,17 +26,17 @@ from careloop.replies.forms import AvoidPhraseForm, CheckForm, ReplyTemplateForm
 from careloop.replies.models import AvoidPhrase, ReplyTemplate, SentReply
 from careloop.replies.placeholders import PLACEHOLDERS
 from careloop.replies.schemas import (
-    BlockedOut,
-    CheckIn,
-    CheckOut,
-    PhraseIn,
-    PhraseOut,
-    PlaceholderOut,
-    RenderedOut,
+    AvoidPhraseIn,
+    AvoidPhraseOut,
+    ReplyBlockedOut,
+    ReplyCheckIn,
+    ReplyCheckOut,
     ReplyIn,
+    ReplyPlaceholderOut,
+    ReplyRenderedOut,
+    ReplyTemplateIn,
+    ReplyTemplateOut,
     SentReplyOut,
-    TemplateIn,
-    TemplateOut,
 )
 from careloop.replies.selectors import (
     avoid_phrase_get_for_user,
@@ -97,8 +97,8 @@ def _bound(form_class: type, payload: Any, instance: Any, start: dict[str, Any])
 # --- the checker -------------------------------------------------------------------------------
 
 
-@router.post("/replies/check", response={200: CheckOut, **READ}, summary="檢查回覆")
-def reply_check_api(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
+@router.post("/replies/check", response={200: ReplyCheckOut, **READ}, summary="檢查回覆")
+def reply_check_api(request: HttpRequest, payload: ReplyCheckIn) -> dict[str, Any]:
     """應避免用語、未填入的欄位、結構與個人化。每項附說明與文字位置（spans），
     `blocking: true` 的項目（應避免用語、未填入的欄位）會阻擋傳送。"""
     user = _user(request)
@@ -116,7 +116,7 @@ def reply_check_api(request: HttpRequest, payload: CheckIn) -> dict[str, Any]:
 
 
 @router.get(
-    "/reply-placeholders", response={200: list[PlaceholderOut], **READ}, summary="範本可用欄位"
+    "/reply-placeholders", response={200: list[ReplyPlaceholderOut], **READ}, summary="範本可用欄位"
 )
 def placeholder_list(request: HttpRequest) -> list[dict[str, str]]:
     require(_user(request), Capability.COMPLAINT_VIEW)
@@ -126,7 +126,7 @@ def placeholder_list(request: HttpRequest) -> list[dict[str, str]]:
 # --- templates ---------------------------------------------------------------------------------
 
 
-@router.get("/reply-templates", response={200: list[TemplateOut], **READ}, summary="回覆範本")
+@router.get("/reply-templates", response={200: list[ReplyTemplateOut], **READ}, summary="回覆範本")
 def template_list(request: HttpRequest, active: bool | None = None) -> list[ReplyTemplate]:
     templates = reply_templates_visible_to(user=_user(request))
     if active is not None:
@@ -135,9 +135,9 @@ def template_list(request: HttpRequest, active: bool | None = None) -> list[Repl
 
 
 @router.post(
-    "/reply-templates", response={201: TemplateOut, **READ}, summary="新增回覆範本（管理員）"
+    "/reply-templates", response={201: ReplyTemplateOut, **READ}, summary="新增回覆範本（管理員）"
 )
-def template_create(request: HttpRequest, payload: TemplateIn) -> Status[ReplyTemplate]:
+def template_create(request: HttpRequest, payload: ReplyTemplateIn) -> Status[ReplyTemplate]:
     user = _admin(request)
     form = _bound(ReplyTemplateForm, payload, None, {"active": True, "position": 0})
     template = services.reply_template_save(values=form.service_values(), by=user)
@@ -145,7 +145,9 @@ def template_create(request: HttpRequest, payload: TemplateIn) -> Status[ReplyTe
 
 
 @router.get(
-    "/reply-templates/{template_id}", response={200: TemplateOut, **READ}, summary="一個回覆範本"
+    "/reply-templates/{template_id}",
+    response={200: ReplyTemplateOut, **READ},
+    summary="一個回覆範本",
 )
 def template_get(request: HttpRequest, template_id: int) -> ReplyTemplate:
     return reply_template_get_for_user(user=_user(request), template_id=template_id)
@@ -153,10 +155,10 @@ def template_get(request: HttpRequest, template_id: int) -> ReplyTemplate:
 
 @router.put(
     "/reply-templates/{template_id}",
-    response={200: TemplateOut, **READ},
+    response={200: ReplyTemplateOut, **READ},
     summary="修改回覆範本（管理員）",
 )
-def template_put(request: HttpRequest, template_id: int, payload: TemplateIn) -> ReplyTemplate:
+def template_put(request: HttpRequest, template_id: int, payload: ReplyTemplateIn) -> ReplyTemplate:
     """未提供的欄位保持原值。"""
     user = _admin(request)
     template = reply_template_get_for_user(user=user, template_id=template_id)
@@ -167,7 +169,7 @@ def template_put(request: HttpRequest, template_id: int, payload: TemplateIn) ->
 
 @router.get(
     "/reply-templates/{template_id}/render",
-    response={200: RenderedOut, **READ},
+    response={200: ReplyRenderedOut, **READ},
     summary="以案件資料填入範本",
 )
 def template_render(request: HttpRequest, template_id: int, complaint: str) -> dict[str, Any]:
@@ -182,15 +184,15 @@ def template_render(request: HttpRequest, template_id: int, complaint: str) -> d
 # --- the avoid-list --------------------------------------------------------------------------
 
 
-@router.get("/avoid-phrases", response={200: list[PhraseOut], **READ}, summary="應避免用語")
+@router.get("/avoid-phrases", response={200: list[AvoidPhraseOut], **READ}, summary="應避免用語")
 def phrase_list(request: HttpRequest) -> list[AvoidPhrase]:
     return list(avoid_phrases_visible_to(user=_user(request)))
 
 
 @router.post(
-    "/avoid-phrases", response={201: PhraseOut, **READ}, summary="新增應避免用語（管理員）"
+    "/avoid-phrases", response={201: AvoidPhraseOut, **READ}, summary="新增應避免用語（管理員）"
 )
-def phrase_create(request: HttpRequest, payload: PhraseIn) -> Status[AvoidPhrase]:
+def phrase_create(request: HttpRequest, payload: AvoidPhraseIn) -> Status[AvoidPhrase]:
     """下一次檢查即生效。「…」代表中間可夾任意文字，「(甲|乙)」代表任一寫法。"""
     user = _admin(request)
     form = _bound(AvoidPhraseForm, payload, None, {"active": True})
@@ -200,10 +202,10 @@ def phrase_create(request: HttpRequest, payload: PhraseIn) -> Status[AvoidPhrase
 
 @router.put(
     "/avoid-phrases/{phrase_id}",
-    response={200: PhraseOut, **READ},
+    response={200: AvoidPhraseOut, **READ},
     summary="修改應避免用語（管理員）",
 )
-def phrase_put(request: HttpRequest, phrase_id: int, payload: PhraseIn) -> AvoidPhrase:
+def phrase_put(request: HttpRequest, phrase_id: int, payload: AvoidPhraseIn) -> AvoidPhrase:
     user = _admin(request)
     phrase = avoid_phrase_get_for_user(user=user, phrase_id=phrase_id)
     start = {name: getattr(phrase, name) for name in AvoidPhraseForm.Meta.fields}
@@ -235,7 +237,11 @@ def sent_reply_list(request: HttpRequest, number: str) -> list[SentReply]:
 
 @router.post(
     "/complaints/{number}/replies",
-    response={201: SentReplyOut, 422: BlockedOut, **{k: v for k, v in WRITE.items() if k != 422}},
+    response={
+        201: SentReplyOut,
+        422: ReplyBlockedOut,
+        **{k: v for k, v in WRITE.items() if k != 422},
+    },
     summary="傳送回覆給客戶",
 )
 def reply_send_api(request: HttpRequest, number: str, payload: ReplyIn) -> Status[SentReply]:

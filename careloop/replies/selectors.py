@@ -12,6 +12,7 @@ from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require, user_can
 from careloop.complaints.models import Complaint
 from careloop.complaints.workflow import may_handle
+from careloop.core.phones import phone_display
 from careloop.messaging.models import MessageChannel
 from careloop.replies.checker import CheckResult, reply_check
 from careloop.replies.models import AvoidPhrase, ReplyTemplate, SentReply
@@ -77,7 +78,10 @@ def recipient_defaults(complaint: Complaint) -> dict[str, str]:
     customer = complaint.customer if complaint.customer_id else None
     return {
         MessageChannel.EMAIL: complaint.complainant_email or getattr(customer, "email", ""),
-        MessageChannel.SMS: complaint.complainant_phone or getattr(customer, "phone", ""),
+        # Shown the clinic's way (0912-345-678); message_send stores it as E.164 again.
+        MessageChannel.SMS: phone_display(
+            complaint.complainant_phone or getattr(customer, "phone", "")
+        ),
         MessageChannel.LINE: complaint.complainant_line_id or getattr(customer, "line_id", ""),
     }
 

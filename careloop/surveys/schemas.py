@@ -57,19 +57,19 @@ class SurveyOut(Schema):
 
 class SurveyPageOut(Schema):
     count: int = Field(..., description="符合條件的總數")
-    limit: int
-    offset: int
-    items: list[SurveyOut]
+    limit: int = Field(..., description="每頁筆數")
+    offset: int = Field(..., description="略過的筆數")
+    items: list[SurveyOut] = Field(..., description="本頁的問卷")
 
 
 class NpsMonthOut(Schema):
-    branch: BranchOut
-    month: str = Field(..., description="回覆月份 YYYY-MM")
+    branch: BranchOut = Field(..., description="院所")
+    month: str = Field(..., description="回覆月份 YYYY-MM（台北時間）")
     nps: int | None = Field(None, description="NPS，−100 至 100")
-    responses: int
-    promoters: int
-    passives: int
-    detractors: int
+    responses: int = Field(..., description="回覆數")
+    promoters: int = Field(..., description="推薦者（9–10 分）")
+    passives: int = Field(..., description="中立者（7–8 分）")
+    detractors: int = Field(..., description="批評者（0–6 分）")
 
 
 class NpsOut(Schema):

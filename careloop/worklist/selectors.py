@@ -28,6 +28,8 @@ from careloop.accounts.permissions import (
     user_branch_ids,
     user_has_role,
 )
+from careloop.compensation.models import ApprovalRequest
+from careloop.compensation.selectors import approvals_pending_for
 from careloop.customers.models import (
     ContactPlan,
     ContactPurpose,
@@ -450,10 +452,9 @@ def worklist_line_get(
     return customer, plan
 
 
-def worklist_approvals(*, user: User) -> list:
+def worklist_approvals(*, user: User) -> list[ApprovalRequest]:
     """Compensation approval requests waiting for this user (domain.md §4): above their
-    granter's authority limit, within this user's, in their branches, not their own. Two
-    queries whatever their number; kept apart from the contact lines and their count."""
-    from careloop.compensation.selectors import approvals_pending_for
-
+    granter's authority limit, within this user's, in their branches, not their own. A fixed
+    number of queries whatever their number; kept apart from the contact lines and their
+    count (`worklist_for` stays one query per kind)."""
     return approvals_pending_for(user=user)

@@ -125,9 +125,7 @@ def test_an_a_case_payout_cannot_be_marked_paid_before_the_settlement(case_a, cs
     assert (done.status, done.done_by) == (Status.PAID, cs_a)
 
 
-def test_a_non_monetary_compensation_on_an_a_case_is_delivered_without_a_settlement(
-    case_a, cs_a
-):
+def test_a_non_monetary_compensation_on_an_a_case_is_delivered_without_a_settlement(case_a, cs_a):
     compensation = grant(case_a, cs_a, 0, kind="non_monetary", description="主管親自致歉")
     done = services.compensation_mark_done(compensation=compensation, by=cs_a)
     assert done.status == Status.DELIVERED

@@ -143,6 +143,20 @@ def test_a_submission_becomes_a_public_case_and_shows_its_number(client, branch_
     assert f"{reverse('feedback:status')}?number={complaint.number}" in html
 
 
+def test_a_submission_shows_on_the_branchs_board_with_its_number(client, branch_a, cs_a):
+    # given a person's submission from the suggestion box of branch A
+    _post(client, branch_a)
+    complaint = Complaint.objects.get()
+    # when customer service of branch A opens the complaint board
+    staff = Client()
+    staff.force_login(cs_a)
+    html = staff.get(reverse("complaints:board")).content.decode()
+    # then the case is there with its number, marked as coming from the online form
+    row = html[html.index(complaint.number) :]
+    assert "線上意見表" in row[: row.index("</tr>")]
+    assert reverse("complaints:detail", args=[complaint.number]) in html
+
+
 def test_png_and_pdf_attachments_are_accepted(client, branch_a):
     png = SimpleUploadedFile("a.png", _png(), content_type="image/png")
     pdf = SimpleUploadedFile("b.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
