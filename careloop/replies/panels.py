@@ -56,5 +56,8 @@ def panel_build(
     panel = reply_panel(complaint=complaint, user=user, **extra)
     if panel.can_compose and form is None:
         form = compose_form_initial(complaint=complaint, user=user, template=template)
+        # The panel has read the active templates already; the unbound picker reuses them.
+        field = form.fields["template"]
+        field.choices = [("", field.empty_label), *((t.pk, t.name) for t in panel.templates)]
     panel.form = form
     return panel

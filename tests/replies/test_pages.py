@@ -197,7 +197,7 @@ def test_htmx_render_answers_the_panel(client, cs_a, late_case):
     assert html.lstrip().startswith('<section class="card" id="replies-panel">')
     assert "林美玲您好" in html
     # No LINE ID on the case: a private message goes by SMS to the complainant's phone.
-    assert 'value="+886912000111"' in html
+    assert 'value="0912-000-111"' in html
 
 
 def test_the_recipient_follows_the_channel(client, cs_a, late_case):
@@ -207,7 +207,7 @@ def test_the_recipient_follows_the_channel(client, cs_a, late_case):
         reverse("replies:compose_recipient", args=[late_case.number]), {"channel": "sms"}, **HTMX
     )
 
-    assert 'value="+886912000111"' in response.content.decode()
+    assert 'value="0912-000-111"' in response.content.decode()
 
 
 def test_check_marks_the_findings_on_the_text(client, cs_a, late_case):

@@ -6,7 +6,6 @@ import pytest
 
 from careloop.complaints.defaults import complaint_defaults_ensure
 from careloop.complaints.models import Complaint
-from tests.browser.conftest import browser  # noqa: F401  (the session's Chromium)
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.e2e
@@ -15,7 +14,7 @@ SHOTS = None  # a folder to save screenshots in while working on the layout
 
 
 @pytest.fixture
-def phone_page(browser):  # noqa: F811
+def phone_page(browser):
     context = browser.new_context(
         locale="zh-TW",
         timezone_id="Asia/Taipei",
