@@ -517,7 +517,9 @@ def _locked_compensation(compensation: Compensation, by: User) -> Compensation:
     if not may_handle(by, complaint):
         raise PermissionDenied(_("只有客戶服務部、主管或本案負責人可以處理補償。"))
     return (
-        Compensation.objects.select_for_update().select_related("complaint").get(pk=compensation.pk)
+        Compensation.objects.select_for_update(of=("self",))
+        .select_related("complaint")
+        .get(pk=compensation.pk)
     )
 
 
@@ -646,7 +648,9 @@ def abuse_flag_acknowledge(*, flag: AbuseFlag, note: str = "", by: User) -> Abus
     """A supervisor has reviewed the customer's compensations."""
     if not user_can(by, Capability.COMPLAINT_SUPERVISE):
         raise PermissionDenied(_("只有部門主管或高級管理層可以審查補償標記。"))
-    flag = AbuseFlag.objects.select_for_update().select_related("customer").get(pk=flag.pk)
+    flag = (
+        AbuseFlag.objects.select_for_update(of=("self",)).select_related("customer").get(pk=flag.pk)
+    )
     _check_branch(by, flag.customer.branch_id)
     if not flag.is_open:
         raise CompensationRefused(_("此標記已由 %(who)s 審查。") % {"who": flag.acknowledged_by})

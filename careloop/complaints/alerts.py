@@ -127,7 +127,8 @@ def complaint_alerts_sweep(*, now: dt.datetime | None = None) -> int:
 @transaction.atomic
 def _sweep_one(complaint_id: int, now: dt.datetime) -> None:
     complaint = (
-        Complaint.objects.select_for_update()
+        # Lock the case row only: PostgreSQL cannot lock the nullable side of the owner join.
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("owner", "branch")
         .filter(pk=complaint_id, next_alert_at__lte=now)
         .first()

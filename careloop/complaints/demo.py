@@ -2,7 +2,10 @@
 
 Each case is received some days ago and walked as far as its target stage; afterwards the
 moments are moved back to plausible times after receipt (the services stamp "now"), so the
-board shows a realistic mix of cases on track, at risk and overdue.
+board shows a realistic mix of cases on track, at risk and overdue. On the way the handling
+tools are used as staff would: a reply from a template, a compensation assessed, offered and
+granted (one of them waiting in a department head's worklist), and a satisfaction survey sent
+and, for most closed cases, answered.
 """
 
 from __future__ import annotations
@@ -11,9 +14,25 @@ import datetime as dt
 import random
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from careloop.accounts.models import Branch, Department, User
+from careloop.compensation.models import PAID_KINDS, ApprovalRequest, Compensation
+from careloop.compensation.models import Status as CompensationStatus
+from careloop.compensation.rules import SETTLEMENT_ABOVE, SETTLEMENT_GRADES
+from careloop.compensation.services import (
+    approval_decide,
+    approvers_for,
+    assessment_save,
+    compensation_grant,
+    compensation_mark_done,
+    offer_choose,
+    offers_generate,
+    offers_present,
+    purchases_for,
+    settlement_record,
+)
 from careloop.complaints.deadlines import next_due_refresh
 from careloop.complaints.defaults import complaint_defaults_ensure
 from careloop.complaints.models import (
@@ -36,6 +55,10 @@ from careloop.complaints.services import (
 )
 from careloop.complaints.workflow import MoveInput
 from careloop.customers.models import Customer
+from careloop.messaging.models import MessageChannel
+from careloop.replies.models import ReplyTemplate, TemplateChannel
+from careloop.replies.services import reply_render, reply_send
+from careloop.surveys.services import survey_answer, survey_send_for_complaint
 
 
 @dataclass(frozen=True)
@@ -130,6 +153,8 @@ def complaints_demo_load(
             closed = ORDER.index(stage) >= ORDER.index(State.CLOSED)
             days_ago = rng.uniform(20, 60) if closed else rng.uniform(0.2, 9)
             received_at = _clinic_hours(now - dt.timedelta(days=days_ago), rng)
+            if received_at > now:  # a clinic hour later today: take yesterday's
+                received_at -= dt.timedelta(days=1)
             values = {
                 "branch": branch,
                 "customer": customer,
@@ -148,7 +173,7 @@ def complaints_demo_load(
                 owner=cs,
                 by=cs,
             )
-            _walk(complaint, stage, story, cs, heads[story.department], users["ceo"], now)
+            _walk(complaint, stage, story, cs, heads[story.department], users["ceo"], now, rng)
             count += 1
     complaint_public_submit(
         values={
@@ -177,6 +202,7 @@ def _walk(
     head: User,
     ceo: User,
     now: dt.datetime,
+    rng: random.Random,
 ) -> None:
     approver = ceo if complaint.grade == "A" else head
     target = ORDER.index(stage)
@@ -192,6 +218,8 @@ def _walk(
         by=cs,
     )
     complaint = complaint_transition(complaint=complaint, to=State.INVESTIGATING, by=cs)
+    if rng.random() < 0.5:
+        _reply_sent(complaint, cs)
     if target >= ORDER.index(State.SOLUTION_REVIEW):
         investigation_save(
             complaint=complaint,
@@ -225,6 +253,8 @@ def _walk(
             },
             by=cs,
         )
+        if complaint.customer_id and rng.random() < 0.8:
+            _compensate(complaint, cs, (head, ceo), settle=target > ORDER.index(State.EXECUTING))
     if target >= ORDER.index(State.COMMUNICATING):
         complaint = complaint_transition(complaint=complaint, to=State.COMMUNICATING, by=cs)
     if target >= ORDER.index(State.FOLLOW_UP):
@@ -239,6 +269,7 @@ def _walk(
             by=cs,
         )
         complaint = complaint_transition(complaint=complaint, to=State.FOLLOW_UP, by=cs)
+        _survey(complaint, cs, rng, answer=target >= ORDER.index(State.CLOSED))
     if target >= ORDER.index(State.CLOSED):
         action_item_set_done(item=item, done=True, by=cs)
         complaint = complaint_transition(
@@ -250,6 +281,101 @@ def _walk(
     if target >= ORDER.index(State.ARCHIVED):
         complaint_transition(complaint=complaint, to=State.ARCHIVED, by=approver)
     _backdate(complaint.pk, now)
+
+
+# Four-factor ratings (actual loss, time, distress, trust) by grade: A severe, B moderate,
+# C minor (compensation.rules).
+RATINGS = {
+    "A": {"actual_loss": 4, "time_cost": 3, "emotional_distress": 5, "trust_loss": 4},
+    "B": {"actual_loss": 2, "time_cost": 2, "emotional_distress": 3, "trust_loss": 2},
+    "C": {"actual_loss": 0, "time_cost": 1, "emotional_distress": 2, "trust_loss": 1},
+}
+
+
+def _compensate(
+    complaint: Complaint, cs: User, approvers: tuple[User, User], *, settle: bool
+) -> None:
+    """Assess, offer, record the customer's choice and grant. Above the customer-service
+    limit the grant waits for approval: left waiting when the case stops in execution (the
+    head's worklist shows it), approved and carried out when the case goes on."""
+    purchase = purchases_for(complaint).order_by("-amount").first()
+    # Only part of a large package is affected by one bad visit.
+    cap = 12_000 if complaint.grade == "A" else 3_000
+    assessment_save(
+        complaint=complaint,
+        ratings=RATINGS[complaint.grade],
+        purchase=purchase,
+        affected_amount=min(purchase.amount, cap) if purchase else None,
+        by=cs,
+    )
+    offers = offers_generate(complaint=complaint, by=cs)
+    offers_present(complaint=complaint, by=cs)
+    offer_choose(offer=offers[-1], note="客戶電話中選擇此方案", by=cs)
+    compensation = compensation_grant(complaint=complaint, offer=offers[-1], by=cs)
+    if not settle:
+        return
+    if compensation.status == CompensationStatus.PENDING_APPROVAL:
+        request = ApprovalRequest.objects.get(compensation=compensation)
+        covering = approvers_for(branch_id=complaint.branch_id, value=compensation.value)
+        approver = next(u for u in approvers if covering.filter(pk=u.pk).exists())
+        approval_decide(request=request, approve=True, note="同意", by=approver)
+        compensation = Compensation.objects.get(pk=compensation.pk)
+    if compensation.kind in PAID_KINDS and (
+        complaint.grade in SETTLEMENT_GRADES or compensation.value > SETTLEMENT_ABOVE
+    ):
+        settlement_record(
+            compensation=compensation,
+            signed_on=timezone.localdate(),
+            signed_by=complaint.complainant_name,
+            note="客戶親簽和解書",
+            by=cs,
+        )
+    compensation_mark_done(compensation=compensation, note="已於櫃台辦理", by=cs)
+
+
+def _reply_sent(complaint: Complaint, cs: User) -> None:
+    """A first reply from the private-message template, by LINE or SMS (the demo sends to the
+    log backend)."""
+    template = ReplyTemplate.objects.filter(
+        channel=TemplateChannel.PRIVATE_MESSAGE, active=True
+    ).first()
+    phone = complaint.complainant_phone or (complaint.customer and complaint.customer.phone)
+    if template is None or not phone:
+        return
+    rendered = reply_render(template=template, complaint=complaint, by=cs)
+    body = rendered.body.replace("{解決方案}", "由專人了解後與您聯繫說明")
+    body = body.replace("{補償}", "").replace("{改善措施}", "檢討相關流程")
+    if "{" in body:  # a field the case cannot fill (no branch phone): staff would type it
+        return
+    reply_send(
+        complaint=complaint,
+        channel=MessageChannel.SMS,
+        to=phone,
+        subject="",
+        body=body,
+        template=template,
+        by=cs,
+        key=f"demo-reply:{complaint.pk}",
+    )
+
+
+def _survey(complaint: Complaint, cs: User, rng: random.Random, *, answer: bool) -> None:
+    try:
+        survey = survey_send_for_complaint(complaint=complaint, by=cs)
+    except ValidationError:  # no mobile number or e-mail on the case: PT-F021 on paper
+        return
+    if not answer or rng.random() < 0.2:
+        return
+    satisfaction = rng.choice((6, 7, 8, 8, 9, 9, 10))
+    survey_answer(
+        survey=survey,
+        values={
+            "satisfaction": satisfaction,
+            "recommend": min(10, max(0, satisfaction + rng.choice((-2, -1, 0, 0, 1)))),
+            "went_well": rng.choice(("客服回覆很快", "主管親自致歉", "處理過程很有誠意", "")),
+            "to_improve": rng.choice(("希望一開始就說明清楚", "", "預約時間可以更準時")),
+        },
+    )
 
 
 def _backdate(complaint_id: int, now: dt.datetime) -> None:

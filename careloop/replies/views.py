@@ -289,6 +289,9 @@ def compose_send(request: HttpRequest, number: str) -> HttpResponse:
         if _is_htmx(request):
             response = HttpResponse(status=204)
             response["HX-Redirect"] = url
+            # The case page is already open: without a reload, a redirect that changes only
+            # the #fragment would leave the old panels (and any old errors) on screen.
+            response["HX-Refresh"] = "true"
             return response
         return redirect(url)
     panel = _panel(request, complaint, form=form, result=result)

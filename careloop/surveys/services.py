@@ -261,7 +261,7 @@ def survey_resend(*, survey: Survey, by: User) -> Survey:
     last ten minutes (a double click).
     """
     survey = (
-        Survey.objects.select_for_update()
+        Survey.objects.select_for_update(of=("self",))
         .select_related("branch", "complaint", "purchase__customer", "customer")
         .get(pk=survey.pk)
     )
@@ -332,7 +332,7 @@ def survey_answer(
     """
     now = now or timezone.now()
     survey = (
-        Survey.objects.select_for_update()
+        Survey.objects.select_for_update(of=("self",))
         .select_related("complaint", "customer", "sent_by")
         .get(pk=survey.pk)
     )

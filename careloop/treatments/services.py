@@ -98,7 +98,9 @@ def purchase_reverse(
 
     The sale itself is never changed except for the sessions it still has to give.
     """
-    sale = Purchase.objects.select_for_update().select_related("customer").get(pk=sale.pk)
+    sale = (
+        Purchase.objects.select_for_update(of=("self",)).select_related("customer").get(pk=sale.pk)
+    )
     _check(by, sale.customer)
     if sale.kind != PurchaseKind.SALE:
         raise ValidationError({"reverses": _("只能對購買記錄退費或取消。")})

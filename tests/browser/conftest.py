@@ -55,3 +55,19 @@ def login(page, live_server):
         page.goto(f"{live_server.url}/customers/")
 
     return do_login
+
+
+def logged_in(browser, live_server, username: str, *, password: str = "pw-test-1234"):
+    """A fresh browser context logged in as `username`: one per person in a story that
+    passes between colleagues."""
+    context = browser.new_context(
+        locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1280, "height": 1400}
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("使用者名稱").fill(username)
+    page.get_by_label("密碼").fill(password)
+    page.get_by_role("button", name="登入").click()
+    page.wait_for_url(f"{live_server.url}/worklist/")
+    return context, page

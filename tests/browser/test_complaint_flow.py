@@ -10,6 +10,7 @@ import pytest
 from careloop.accounts.services import roles_ensure_defaults
 from careloop.complaints.defaults import complaint_defaults_ensure
 from careloop.complaints.models import Complaint, State
+from tests.browser.conftest import logged_in
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -44,21 +45,6 @@ def staff(branch_a, departments):
     return cs, head
 
 
-def _as(browser, live_server, username: str):
-    """A fresh browser context logged in as `username`."""
-    context = browser.new_context(
-        locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1280, "height": 1400}
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("使用者名稱").fill(username)
-    page.get_by_label("密碼").fill("pw-test-1234")
-    page.get_by_role("button", name="登入").click()
-    page.wait_for_url(f"{live_server.url}/worklist/")
-    return context, page
-
-
 def _pick(select, text: str) -> None:
     """Choose the option whose label contains `text`."""
     select.select_option(value=select.locator("option", has_text=text).first.get_attribute("value"))
@@ -70,7 +56,7 @@ def _move(page, label: str) -> None:
 
 def test_a_b_case_from_intake_to_archive(browser, live_server, staff):
     cs, head = staff
-    cs_context, page = _as(browser, live_server, "cs")
+    cs_context, page = logged_in(browser, live_server, "cs")
 
     # Given a customer-service officer on the intake form
     page.get_by_role("link", name="客訴").first.click()
@@ -131,7 +117,7 @@ def test_a_b_case_from_intake_to_archive(browser, live_server, staff):
     _shot(page, "2-review")
 
     # The department head of physiotherapy approves it
-    head_context, head_page = _as(browser, live_server, "pt_head")
+    head_context, head_page = logged_in(browser, live_server, "pt_head")
     head_page.goto(f"{live_server.url}/complaints/{complaint.number}/")
     _move(head_page, "核准方案")
     head_page.locator(".stages li.current", has_text="執行").wait_for()

@@ -11,6 +11,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from careloop.accounts.models import Branch, RoleCode, User
+from careloop.compensation.models import ApprovalRequest, Compensation, Status
 from careloop.core.demo import DEMO_PASSWORD, demo_load
 from careloop.customers.models import (
     Anniversary,
@@ -23,6 +24,8 @@ from careloop.customers.models import (
     SignOff,
 )
 from careloop.customers.selectors import CustomerFilters, customer_search
+from careloop.replies.models import SentReply
+from careloop.surveys.models import SurveyResponse
 
 TINY = 30
 RECORD_MODELS = (
@@ -218,3 +221,14 @@ def test_an_account_made_before_the_demo_keeps_its_password(db):
     assert admin.check_password("my-own-secret-1")
     assert admin.roles.filter(code=RoleCode.ADMINISTRATOR).exists()
     assert next(x for x in summary.logins if x.username == "admin").password != DEMO_PASSWORD
+
+
+def test_the_demo_cases_use_the_handling_tools(demo):
+    # given a tiny demo run (fixture): its complaints were handled through the real services
+    # then some compensations were carried out, and one waits in a head's worklist
+    statuses = set(Compensation.objects.values_list("status", flat=True))
+    assert {Status.PAID, Status.DELIVERED} <= statuses
+    assert ApprovalRequest.objects.filter(decided_at__isnull=True).exists()
+    # and replies went out from a template, and surveys came back with scores
+    assert SentReply.objects.filter(template__isnull=False).exists()
+    assert SurveyResponse.objects.filter(satisfaction__gte=1).exists()

@@ -295,6 +295,7 @@ def test_sending_with_htmx_reloads_the_case_page(
 
     assert response.status_code == 204
     assert response["HX-Redirect"].startswith(reverse("complaints:detail", args=[late_case.number]))
+    assert response["HX-Refresh"] == "true"  # same page: only a reload shows the new reply
 
 
 def test_a_blocked_reply_answers_422_with_the_reasons_and_the_marks(client, cs_a, late_case):
