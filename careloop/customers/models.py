@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -29,6 +32,20 @@ class Source(models.TextChoices):
     OTHER = "other", _("其他")
 
 
+def birthday_md(birthday: date | None) -> int | None:
+    """Customer.birthday_md for a birthday."""
+    return birthday.month * 100 + birthday.day if birthday else None
+
+
+class CustomerManager(models.Manager["Customer"]):
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list[Customer]:
+        # bulk_create skips save(); the demo and the importer create customers this way.
+        objs = list(objs)
+        for customer in objs:
+            customer.birthday_md = birthday_md(customer.birthday)
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class Customer(models.Model):
     number = models.CharField(_("客戶編號"), max_length=20, unique=True, editable=False)
     name = models.CharField(_("客戶姓名"), max_length=50)
@@ -36,6 +53,11 @@ class Customer(models.Model):
     email = models.EmailField(_("電子郵件"), blank=True)
     line_id = models.CharField(_("LINE ID"), max_length=50, blank=True)
     birthday = models.DateField(_("生日"), null=True, blank=True)
+    # month × 100 + day (1123 for 11/23), kept by save(): the worklist's birthday lines look
+    # up a week of month-days in an index instead of taking every birthday apart.
+    birthday_md = models.PositiveSmallIntegerField(
+        _("生日（月日）"), null=True, blank=True, editable=False
+    )
     customer_type = models.CharField(
         _("客戶類型"), max_length=10, choices=CustomerType.choices, default=CustomerType.PROSPECT
     )
@@ -84,6 +106,8 @@ class Customer(models.Model):
     )
     history = HistoricalRecords()
 
+    objects = CustomerManager()
+
     class Meta:
         verbose_name = _("客戶")
         verbose_name_plural = _("客戶")
@@ -95,10 +119,18 @@ class Customer(models.Model):
             models.Index(fields=["primary_therapist", "-created_at"], name="customer_therapist"),
             models.Index(fields=["sales_consultant", "-created_at"], name="customer_consultant"),
             models.Index(fields=["customer_type", "-created_at"], name="customer_type_recent"),
+            models.Index(fields=["branch", "birthday_md"], name="customer_branch_birthday"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.number}）"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.birthday_md = birthday_md(self.birthday)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "birthday" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "birthday_md"}
+        super().save(*args, **kwargs)
 
     @property
     def phone_display(self) -> str:
@@ -243,6 +275,12 @@ class Interaction(models.Model):
         indexes = [
             models.Index(fields=["customer", "-occurred_at"], name="interaction_customer_time"),
             models.Index(fields=["staff", "-occurred_at"], name="interaction_staff_time"),
+            # The worklist's care lines: a customer's negative contacts, a small part of all.
+            models.Index(
+                fields=["customer", "-occurred_at"],
+                condition=Q(reaction="negative"),
+                name="interaction_negative",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from enum import StrEnum
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -160,13 +160,13 @@ class _Lines:
             return Q(**{field: self.user.pk}) | Q(**{f"{field}__in": team.values("pk")})
         return Q()
 
-
-def _sales_first(prefix: str = "customer__") -> Coalesce:
-    return Coalesce(f"{prefix}sales_consultant", f"{prefix}primary_therapist")
-
-
-def _therapist_first(prefix: str = "customer__") -> Coalesce:
-    return Coalesce(f"{prefix}primary_therapist", f"{prefix}sales_consultant")
+    def responsible(self, first: str, second: str) -> Q:
+        """The customer is the scope's when `first` is in it, or, having no `first`, when
+        `second` is (COALESCE(first, second) in scope). Written out as an OR, each side can
+        use its person's index: a COALESCE would scan every customer of the branch."""
+        if self.scope == Scope.BRANCH:
+            return Q()
+        return self.people(first) | (Q(**{f"{first}__isnull": True}) & self.people(second))
 
 
 def _sales_person(customer: Customer) -> User | None:
@@ -178,6 +178,10 @@ def _therapist(customer: Customer) -> User | None:
 
 
 _CUSTOMER_PEOPLE = ("customer__sales_consultant", "customer__primary_therapist")
+# Who follows a line up: renewals and birthdays go to the sales consultant first, efficacy and
+# care to the primary therapist first; either falls back to the other.
+_SALES_FIRST = _CUSTOMER_PEOPLE
+_THERAPIST_FIRST = ("customer__primary_therapist", "customer__sales_consultant")
 
 
 def _plan_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
@@ -224,11 +228,10 @@ def _birthday_on(birthday: dt.date, window: list[dt.date]) -> dt.date | None:
 
 def _birthday_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
     window = [today + dt.timedelta(days=n) for n in range(BIRTHDAY_DAYS_AHEAD + 1)]
-    on_days = Q()
-    for day in window:
-        on_days |= Q(birthday__month=day.month, birthday__day=day.day)
-        if (day.month, day.day) == (2, 28) and (day + dt.timedelta(days=1)).month == 3:
-            on_days |= Q(birthday__month=2, birthday__day=29)
+    month_days = {day.month * 100 + day.day for day in window}
+    if any((d.month, d.day) == (2, 28) and (d + dt.timedelta(days=1)).month == 3 for d in window):
+        month_days.add(229)  # celebrated on 2/28 in a common year
+    on_days = Q(birthday_md__in=sorted(month_days))
     # A greeting planned or sent this past week still counts, so one logged days before the
     # birthday keeps the line away until the day itself.
     since = today - dt.timedelta(days=BIRTHDAY_DAYS_AHEAD)
@@ -239,8 +242,7 @@ def _birthday_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
     )
     customers = (
         Customer.objects.filter(lines.customers(prefix=""), on_days)
-        .annotate(responsible=_sales_first(prefix=""))
-        .filter(lines.people("responsible"))
+        .filter(lines.responsible("sales_consultant", "primary_therapist"))
         .filter(~Exists(greeted))
         .select_related("sales_consultant", "primary_therapist")
     )
@@ -283,8 +285,7 @@ def _renewal_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
         .filter(sessions_remaining__gte=1)
         .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=today))
         .filter(Q(sessions_remaining__lte=RENEWAL_SESSIONS_LEFT) | Q(expires_on__lte=soon))
-        .annotate(responsible=_sales_first())
-        .filter(lines.people("responsible"))
+        .filter(lines.responsible(*_SALES_FIRST))
         .filter(~_plan_since(ContactPurpose.RENEWAL_REMINDER, "purchased_on"))
         .select_related("customer", *_CUSTOMER_PEOPLE)
     )
@@ -317,8 +318,7 @@ def _efficacy_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
             first_session_on__lte=today - dt.timedelta(days=EFFICACY_AFTER_DAYS),
             first_session_on__gte=today - dt.timedelta(days=EFFICACY_WITHIN_DAYS),
         )
-        .annotate(responsible=_therapist_first())
-        .filter(lines.people("responsible"))
+        .filter(lines.responsible(*_THERAPIST_FIRST))
         .filter(~_plan_since(ContactPurpose.EFFICACY_FOLLOW_UP, "first_session_on"))
         .select_related("customer", *_CUSTOMER_PEOPLE)
     )
@@ -360,8 +360,7 @@ def _care_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
     )
     interactions = (
         Interaction.objects.filter(lines.customers(), reaction=Reaction.NEGATIVE)
-        .annotate(responsible=_therapist_first())
-        .filter(lines.people("responsible"))
+        .filter(lines.responsible(*_THERAPIST_FIRST))
         .filter(~Exists(later), ~Exists(open_plan), ~Exists(cared))
         .select_related("customer", *_CUSTOMER_PEOPLE)
     )

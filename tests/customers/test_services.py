@@ -187,6 +187,33 @@ def test_customer_update_keeps_history_with_the_change_and_its_author(
     assert edit.changes == [("客戶姓名", "王小明", "王曉明")]
 
 
+def test_the_birthday_month_day_follows_the_birthday_on_save_update_and_bulk_create(
+    customer, dept_head_a, front_desk
+):
+    # given a customer born 1980-02-29, saved through the model
+    customer.birthday = dt.date(1980, 2, 29)
+    customer.save()
+    assert Customer.objects.get(pk=customer.pk).birthday_md == 229
+    # when the birthday is corrected through the service, then the month-day follows
+    customer_update(customer=customer, values={"birthday": dt.date(1980, 11, 3)}, by=dept_head_a)
+    assert Customer.objects.get(pk=customer.pk).birthday_md == 1103
+    # and when it is removed, so is the month-day
+    customer_update(customer=customer, values={"birthday": None}, by=dept_head_a)
+    assert Customer.objects.get(pk=customer.pk).birthday_md is None
+    # and customers made in bulk (the demo, the importer) get it too
+    Customer.objects.bulk_create(
+        [
+            CustomerFactory.build(
+                number="C9999999",
+                birthday=dt.date(1990, 12, 31),
+                branch=customer.branch,
+                created_by=front_desk,
+            )
+        ]
+    )
+    assert Customer.objects.get(number="C9999999").birthday_md == 1231
+
+
 def test_customer_update_refuses_a_user_of_another_branch(customer, therapist_b):
     # Given a Taipei customer
     # When a Taoyuan therapist edits them
