@@ -123,6 +123,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through Jinja2 where a Jinja2 template exists (core/form_rendering.py).
+FORM_RENDERER = "careloop.core.form_rendering.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'careloop.sqlite3'}"),

@@ -45,6 +45,8 @@ RENEWAL_SESSIONS_LEFT = 2
 RENEWAL_DAYS_BEFORE_EXPIRY = 30
 EFFICACY_AFTER_DAYS = 7
 EFFICACY_WITHIN_DAYS = 30
+# A negative contact older than this is history, not a call to make today.
+CARE_WITHIN_DAYS = 90
 
 
 class WorkKind(StrEnum):
@@ -129,6 +131,10 @@ def worklist_scopes(*, user: User) -> list[Scope]:
     if user_has_role(user, RoleCode.DEPARTMENT_HEAD, RoleCode.SENIOR_MANAGEMENT):
         scopes.append(Scope.BRANCH)
     return scopes
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
 def _md(day: dt.date) -> str:
@@ -344,6 +350,7 @@ def _efficacy_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
 
 
 def _care_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
+    since = today - dt.timedelta(days=CARE_WITHIN_DAYS)
     later = Interaction.objects.filter(customer=OuterRef("customer")).filter(
         Q(occurred_at__gt=OuterRef("occurred_at"))
         | Q(occurred_at=OuterRef("occurred_at"), pk__gt=OuterRef("pk"))
@@ -359,7 +366,9 @@ def _care_lines(lines: _Lines, today: dt.date) -> list[WorkItem]:
         created_at__gte=OuterRef("occurred_at"),
     )
     interactions = (
-        Interaction.objects.filter(lines.customers(), reaction=Reaction.NEGATIVE)
+        Interaction.objects.filter(
+            lines.customers(), reaction=Reaction.NEGATIVE, occurred_at__gte=_day_start(since)
+        )
         .filter(lines.responsible(*_THERAPIST_FIRST))
         .filter(~Exists(later), ~Exists(open_plan), ~Exists(cared))
         .select_related("customer", *_CUSTOMER_PEOPLE)

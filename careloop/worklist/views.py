@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -37,7 +38,9 @@ from careloop.worklist.services import worklist_contact_log
 @dataclass(frozen=True)
 class Line:
     item: WorkItem
-    form: WorklistLogForm
+    # Only a line whose logging failed has its own form (with its errors); the others show
+    # the page's blank fields.
+    form: WorklistLogForm | None = None
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -52,7 +55,7 @@ def _scope(value: str | None) -> Scope:
 
 
 def _log_form(key: str, data: Any = None) -> WorklistLogForm:
-    # Every line carries a form: ids are made unique per line, names stay plain.
+    # A line's own form (one that failed): ids unique per line beside the blank ones, names plain.
     return WorklistLogForm(data, auto_id=f"id_{key}_%s")
 
 
@@ -60,20 +63,18 @@ def _context(
     request: HttpRequest, scope: Scope, failed: tuple[str, WorklistLogForm] | None = None
 ) -> dict[str, Any]:
     items = worklist_for(user=request.user, scope=scope)
+    failed_key, failed_form = failed or (None, None)
     groups = [
         (
             group,
-            [
-                Line(
-                    item,
-                    failed[1] if failed and failed[0] == item.key else _log_form(item.key),
-                )
-                for item in group.items
-            ],
+            [Line(item, failed_form if item.key == failed_key else None) for item in group.items],
         )
         for group in worklist_groups(items)
     ]
     return {
+        "blank_fields": render_to_string(
+            "worklist/partials/log_fields.html", {"form": WorklistLogForm(auto_id=False)}
+        ),
         "scope": scope,
         "scopes": worklist_scopes(user=request.user),
         "groups": groups,

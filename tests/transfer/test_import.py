@@ -445,3 +445,31 @@ def test_excel_typed_cells_are_read_as_staff_meant_them(front_desk, run_import):
     assert ming.consent_sms is True
     lin = Customer.objects.get(name="林志強")
     assert lin.birthday == dt.date(1986, 7, 1) and lin.consent_sms is False
+
+
+def _customers_with_staff(count: int, therapist) -> list[list[object]]:
+    rows: list[list[object]] = [["客戶姓名", "聯絡電話", "院所", "主治療師", "客戶來源"]]
+    for i in range(count):
+        rows.append([f"客戶{i:03d}", f"0913{i:06d}", "", therapist.full_name, "網路搜尋"])
+    return rows
+
+
+@pytest.mark.django_db
+def test_checking_a_file_reads_the_pickers_once_not_once_per_row(
+    front_desk, therapist_a, dry_run, django_assert_max_num_queries
+):
+    # Given a file of 5 rows checked once, to learn what a check costs
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        job = dry_run(xlsx_bytes(_customers_with_staff(5, therapist_a)), by=front_desk)
+    assert job.status == ImportStatus.CHECKED and job.errors == []
+
+    # When a file of 60 rows naming the same branch and therapist is checked
+    # Then it costs the same queries but for the dry run's insert batches (SQLite takes a few
+    # dozen customers per INSERT), where reading the pickers per row would add 3 a row
+    with django_assert_max_num_queries(len(small) + 4):
+        job = dry_run(xlsx_bytes(_customers_with_staff(60, therapist_a)), by=front_desk)
+    assert job.status == ImportStatus.CHECKED and job.errors == []
+    assert job.total_rows == 60

@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from careloop.customers.models import ContactPurpose
 from careloop.treatments.services import purchase_reverse, session_use
-from careloop.worklist.selectors import WorkKind, worklist_for, worklist_groups
+from careloop.worklist.selectors import (
+    CARE_WITHIN_DAYS,
+    WorkKind,
+    worklist_for,
+    worklist_groups,
+)
 from tests.factories import (
     ContactPlanFactory,
     CustomerFactory,
@@ -330,6 +335,29 @@ def test_negative_interaction_followed_up_or_planned_is_not_a_care_line(
     ContactPlanFactory(customer=planned, assignee=therapist, due_date=today + D(3))
 
     assert _kinds(worklist_for(user=therapist), WorkKind.CARE) == []
+
+
+def test_a_negative_contact_older_than_the_care_window_is_not_a_care_line(
+    make_customer, therapist, consultant
+):
+    recent = make_customer(name="上月不滿")
+    InteractionFactory(
+        customer=recent,
+        staff=consultant,
+        reaction="negative",
+        occurred_at=timezone.now() - D(CARE_WITHIN_DAYS - 1),
+    )
+    old = make_customer(name="去年不滿")
+    InteractionFactory(
+        customer=old,
+        staff=consultant,
+        reaction="negative",
+        occurred_at=timezone.now() - D(CARE_WITHIN_DAYS + 1),
+    )
+
+    lines = [line for line in worklist_for(user=therapist) if line.kind == WorkKind.CARE]
+
+    assert [line.customer.name for line in lines] == ["上月不滿"]
 
 
 # --- scope and branches ---------------------------------------------------------------------
