@@ -120,6 +120,9 @@ class Customer(models.Model):
             models.Index(fields=["sales_consultant", "-created_at"], name="customer_consultant"),
             models.Index(fields=["customer_type", "-created_at"], name="customer_type_recent"),
             models.Index(fields=["branch", "birthday_md"], name="customer_branch_birthday"),
+            # A name fragment (「雅婷」) can use no ordinary index; this one holds every name
+            # of a branch, so the search and its count read the index instead of the table.
+            models.Index(fields=["branch", "name"], name="customer_branch_name"),
         ]
 
     def __str__(self) -> str:
