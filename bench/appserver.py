@@ -17,7 +17,7 @@ from typing import Any
 
 import requests
 
-from bench.client import BenchError, require_loopback
+from bench.client import BenchError, require_loopback, run_checked
 from bench.pgserver import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,18 +48,9 @@ def app_env(*, var_dir: Path, database_url: str | None) -> dict[str, str]:
 
 
 def manage(args: list[str], *, env: Mapping[str, str], timeout: float) -> str:
-    done = subprocess.run(
-        [PYTHON, "manage.py", *args],
-        cwd=ROOT,
-        env=dict(env),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    argv = [PYTHON, "manage.py", *args]
+    what = f"manage.py {' '.join(args)}"
+    return run_checked(argv, what=what, env=env, timeout=timeout, cwd=ROOT).stdout
 
 
 def _children(pid: int) -> list[int]:

@@ -10,11 +10,13 @@ import ipaddress
 import math
 import re
 import statistics
+import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +27,23 @@ REQUEST_TIMEOUT_S = 60
 
 class BenchError(Exception):
     """A set-up problem the benchmark cannot work around; the message says what to do."""
+
+
+def run_checked(
+    argv: list[str],
+    *,
+    what: str,
+    env: Mapping[str, str],
+    timeout: float,
+    cwd: Path | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run a helper process to the end; a non-zero exit is a BenchError with its output."""
+    done = subprocess.run(
+        argv, cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False
+    )
+    if done.returncode != 0:
+        raise BenchError(f"{what} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return done
 
 
 def require_loopback(url: str) -> None:

@@ -14,13 +14,12 @@ from __future__ import annotations
 import importlib.util
 import os
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench.client import BenchError, Samples, require_loopback
+from bench.client import BenchError, Samples, require_loopback, run_checked
 from bench.pgserver import free_port
 
 PEER_DIR = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "peer_helpdesk"
@@ -40,17 +39,7 @@ def _measure_module(peer_dir: Path) -> ModuleType:
 
 
 def _script(peer_dir: Path, name: str, env: dict[str, str], timeout: float) -> str:
-    done = subprocess.run(
-        [str(peer_dir / name)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"peer {name} failed:\n{done.stdout}\n{done.stderr}")
-    return done.stdout
+    return run_checked([str(peer_dir / name)], what=f"peer {name}", env=env, timeout=timeout).stdout
 
 
 def peer_ticket_count() -> int | None:

@@ -44,6 +44,7 @@ from bench.client import (
     login,
     median,
     post_json_action,
+    run_checked,
     session_clone,
     timed_loop,
 )
@@ -222,17 +223,13 @@ def django_call(command: str, spec: dict[str, Any], *, env: dict[str, str], time
     with tempfile.TemporaryDirectory(prefix="careloop-bench-") as tmp:
         spec_path, out_path = Path(tmp) / "spec.json", Path(tmp) / "out.json"
         spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-        done = subprocess.run(
+        done = run_checked(
             [PYTHON, "-m", "bench.operations", command, str(spec_path), str(out_path)],
-            cwd=ROOT,
+            what=f"bench.operations {command}",
             env=env,
-            capture_output=True,
-            text=True,
             timeout=timeout,
-            check=False,
+            cwd=ROOT,
         )
-        if done.returncode != 0:
-            raise BenchError(f"bench.operations {command} failed:\n{done.stderr[-4000:]}")
         result = json.loads(out_path.read_text(encoding="utf-8"))
         if isinstance(result, dict) and done.stderr.strip():
             # Logged errors (an import that failed, say) are part of the result.

@@ -23,6 +23,7 @@ from careloop.compensation.rules import (
     Level,
     OfferKind,
 )
+from careloop.core.choices import ChoiceLabels
 
 _RATING = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
 _MONEY = [MaxValueValidator(VALUE_MAX)]
@@ -32,7 +33,7 @@ def _rating(label: str) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(label, validators=_RATING)
 
 
-class Assessment(models.Model):
+class Assessment(ChoiceLabels, models.Model):
     """補償評估: the four factors rated 0–5, the score and level they give, and the purchase
     the complaint is about with the amount affected."""
 
@@ -86,7 +87,7 @@ class Assessment(models.Model):
         return {code: getattr(self, code) for code in FACTOR_CODES}
 
 
-class Offer(models.Model):
+class Offer(ChoiceLabels, models.Model):
     """One option put to the customer (2–3 per round): editable until presented; the customer's
     choice is recorded with who entered it and when. A new round withdraws the old one."""
 
@@ -182,7 +183,7 @@ GRANTED_STATES = frozenset({Status.APPROVED, Status.PAID, Status.DELIVERED})
 DONE_STATES = frozenset({Status.PAID, Status.DELIVERED})
 
 
-class Compensation(models.Model):
+class Compensation(ChoiceLabels, models.Model):
     """補償: what was granted on a case, to whom, by whom, and how far it has gone."""
 
     complaint = models.ForeignKey(
@@ -271,7 +272,7 @@ class Compensation(models.Model):
         return Status.PAID if self.kind in PAID_KINDS else Status.DELIVERED
 
 
-class ApprovalRequest(models.Model):
+class ApprovalRequest(ChoiceLabels, models.Model):
     """分層授權: a compensation above its granter's limit waits for someone whose limit covers
     it (in the case's branch, or senior management chain-wide). The requester cannot decide."""
 
@@ -332,7 +333,7 @@ def settlement_upload_to(instance: Settlement, filename: str) -> str:
     return f"compensation/{instance.compensation.complaint.number}/{filename}"
 
 
-class Settlement(models.Model):
+class Settlement(ChoiceLabels, models.Model):
     """和解書: signed before a grade-A case's or a large payout is marked paid."""
 
     compensation = models.OneToOneField(
@@ -364,7 +365,7 @@ class Settlement(models.Model):
         return f"{self.compensation_id}: {self.signed_on} {self.signed_by}"
 
 
-class AbuseFlag(models.Model):
+class AbuseFlag(ChoiceLabels, models.Model):
     """The abuse guard: a customer reached the number of compensated complaints in the window;
     a supervisor reviews and acknowledges. One open flag per customer at a time."""
 

@@ -268,6 +268,7 @@ def _context(
     move_code: str = "",
     notice: str = "",
     duplicates: list | None = None,
+    with_history: bool = False,
 ) -> dict[str, Any]:
     user = request.user
     page = complaint_page(complaint=complaint, user=user)
@@ -285,7 +286,8 @@ def _context(
         "show_action_form": can_handle and c.state in _ACTION_STATES,
         "show_closing_form": can_handle and c.state in _CLOSING_STATES,
         "may_tick_items": c.is_open,
-        "history": _case_history(c),
+        # None: the panel loads it when scrolled to (complaint_history_panel).
+        "history": _case_history(c) if with_history else None,
         "moves": _move_lines(page, bound=move_form, code=move_code),
         "refused_panel": refused_panel,
         "refusal_messages": refusal_messages or [],
@@ -317,7 +319,10 @@ def _render(
     status: int = 200,
     **kwargs: Any,
 ) -> HttpResponse:
-    context = _context(request, complaint, **kwargs)
+    # An action through htmx sends the history panel along (out of band), so it is read then;
+    # without JavaScript the panel's link asks for it with ?history=1.
+    with_history = (bool(panel) and is_htmx(request)) or "history" in request.GET
+    context = _context(request, complaint, with_history=with_history, **kwargs)
     if panel and is_htmx(request):
         context["oob"] = panel != "case"
         context["panel"] = panel
@@ -419,6 +424,15 @@ def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The whole case at once (PT-F035 and PT-F020)."""
     complaint = complaint_get_for_user(user=request.user, number=number)
     return _render(request, complaint)
+
+
+@login_required
+@require_GET
+def complaint_history_panel(request: HttpRequest, number: str) -> HttpResponse:
+    complaint = complaint_get_for_user(user=request.user, number=number)
+    return render(
+        request, "complaints/partials/history.html", {"history": _case_history(complaint)}
+    )
 
 
 @login_required

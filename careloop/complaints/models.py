@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from careloop.core.choices import ChoiceLabels
+
 # PT-P020 5.6.3: paper files are kept at least three years; we keep the electronic case as long.
 RETENTION_YEARS = 3
 # Earlier dates are typing mistakes (and year 1 overflows the deadline arithmetic).
@@ -60,7 +62,7 @@ OPEN_STATES = frozenset(State) - {State.CLOSED, State.ARCHIVED}
 READ_ONLY_STATES = frozenset({State.CLOSED, State.ARCHIVED})
 
 
-class Nature(models.Model):
+class Nature(ChoiceLabels, models.Model):
     """投訴性質 (PT-P020 5.2.2), configurable by administrators."""
 
     code = models.SlugField(_("代碼"), max_length=30, unique=True)
@@ -78,7 +80,7 @@ class Nature(models.Model):
         return self.name
 
 
-class DeadlinePolicy(models.Model):
+class DeadlinePolicy(ChoiceLabels, models.Model):
     """處理期限 per grade (PT-P020 §3.3). A change applies to cases received afterwards only:
     each case stores its own deadlines."""
 
@@ -118,7 +120,7 @@ class ComplaintQuerySet(models.QuerySet):
         return super().delete()
 
 
-class Complaint(models.Model):
+class Complaint(ChoiceLabels, models.Model):
     number = models.CharField(_("客訴編號"), max_length=20, unique=True, editable=False)
     branch = models.ForeignKey(
         "accounts.Branch", verbose_name=_("院所"), on_delete=models.PROTECT, related_name="+"
@@ -315,7 +317,7 @@ class Complaint(models.Model):
             raise ValidationError(errors)
 
 
-class GradeChange(models.Model):
+class GradeChange(ChoiceLabels, models.Model):
     """Every grade given to a case, with who and why (domain.md §3.2)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="grade_changes")
@@ -340,7 +342,7 @@ class GradeChange(models.Model):
         return f"{self.complaint_id}: {self.from_grade or '-'} → {self.to_grade}"
 
 
-class Transition(models.Model):
+class Transition(ChoiceLabels, models.Model):
     """Each move between workflow states, with who, when and why."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="transitions")
@@ -365,7 +367,7 @@ class Transition(models.Model):
         return f"{self.complaint_id}: {self.from_state} → {self.to_state}"
 
 
-class Investigation(models.Model):
+class Investigation(ChoiceLabels, models.Model):
     """調查計劃 (5.3.1) and 調查報告 (5.3.3)."""
 
     complaint = models.OneToOneField(
@@ -414,7 +416,7 @@ def evidence_upload_to(instance: Evidence, filename: str) -> str:
     return f"complaints/{instance.complaint.number}/{filename}"
 
 
-class Evidence(models.Model):
+class Evidence(ChoiceLabels, models.Model):
     """資料收集 (5.3.2): files, interview notes, records."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
@@ -440,7 +442,7 @@ class Evidence(models.Model):
         return self.title
 
 
-class Solution(models.Model):
+class Solution(ChoiceLabels, models.Model):
     """解決方案要素 (5.4.1)."""
 
     complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="solution")
@@ -463,7 +465,7 @@ class Solution(models.Model):
         return _("客訴 %(id)s 的解決方案") % {"id": self.complaint_id}
 
 
-class Approval(models.Model):
+class Approval(ChoiceLabels, models.Model):
     """方案審核 (5.4.2): each decision, approve or reject, with the grade it was made for."""
 
     class Decision(models.TextChoices):
@@ -491,7 +493,7 @@ class Approval(models.Model):
         return f"{self.complaint_id}: {self.get_decision_display()}"
 
 
-class ActionItem(models.Model):
+class ActionItem(ChoiceLabels, models.Model):
     """行動項目 (5.5.1)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="action_items")
@@ -532,7 +534,7 @@ class ActionItem(models.Model):
         return self.done_at is not None
 
 
-class Communication(models.Model):
+class Communication(ChoiceLabels, models.Model):
     """客戶溝通 (5.5.2): every contact with the customer about the case."""
 
     class Response(models.TextChoices):
@@ -570,7 +572,7 @@ class Communication(models.Model):
         return f"{self.complaint_id}: {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
-class PublicStatusLookup(models.Model):
+class PublicStatusLookup(ChoiceLabels, models.Model):
     """One lookup on the public status page, kept for its rate limit only.
 
     Counted in the database so that every gunicorn worker sees the same count without a

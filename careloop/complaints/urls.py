@@ -12,6 +12,7 @@ urlpatterns = [
     path("new/customers/", views.customer_picker, name="customer_picker"),
     path("library/", library_views.complaint_library, name="library"),
     path("<str:number>/", case_views.complaint_detail, name="detail"),
+    path("<str:number>/history/", case_views.complaint_history_panel, name="history"),
     path("<str:number>/intake/", case_views.intake_update, name="intake_update"),
     path("<str:number>/to-customer/", case_views.complainant_to_customer, name="to_customer"),
     path("<str:number>/grade/", case_views.complaint_regrade, name="regrade"),

@@ -8,11 +8,18 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
 _PHONEISH = re.compile(r"^[\d\s()+\-.#]+$")
+# Most numbers typed are mobiles written 0912-345-678, 0912 345 678 or 0912345678. They are
+# answered without parsing (45 µs each, most of a 100,000-row import's phone work); the
+# pattern is libphonenumber's for Taiwanese mobiles, and a test holds the two paths equal.
+_TW_MOBILE = re.compile(r"^0(9[0-8]\d)[\s-]?(\d{3})[\s-]?(\d{3})$")
 
 
 def phone_normalize(raw: str) -> str | None:
     """E.164 for a valid Taiwanese (or explicitly international) number, else None."""
     raw = (raw or "").strip()
+    mobile = _TW_MOBILE.match(raw)
+    if mobile:
+        return "+886" + "".join(mobile.groups())
     if not raw or not _PHONEISH.match(raw):
         return None
     try:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from careloop.core.choices import ChoiceLabels
 from careloop.core.phones import phone_display
 
 
@@ -46,7 +47,7 @@ class CustomerManager(models.Manager["Customer"]):
         return super().bulk_create(objs, *args, **kwargs)
 
 
-class Customer(models.Model):
+class Customer(ChoiceLabels, models.Model):
     number = models.CharField(_("客戶編號"), max_length=20, unique=True, editable=False)
     name = models.CharField(_("客戶姓名"), max_length=50)
     phone = models.CharField(_("聯絡電話"), max_length=20, blank=True, db_index=True)
@@ -151,7 +152,7 @@ class Customer(models.Model):
             raise ValidationError(errors)
 
 
-class Anniversary(models.Model):
+class Anniversary(ChoiceLabels, models.Model):
     """Dates other than the birthday that the clinic remembers (結婚紀念日, 首次到診日 …)."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="anniversaries")
@@ -193,7 +194,7 @@ class DecisionFactor(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class NeedsProfile(models.Model):
+class NeedsProfile(ChoiceLabels, models.Model):
     """客戶需求與期望: one per customer, several boxes may be ticked."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="needs")
@@ -246,7 +247,7 @@ class InteractionStatus(models.TextChoices):
     PENDING = "pending", _("未處理")
 
 
-class Interaction(models.Model):
+class Interaction(ChoiceLabels, models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="interactions")
     occurred_at = models.DateTimeField(_("互動日期"), default=timezone.now)
     channel = models.CharField(_("互動方式"), max_length=10, choices=Channel.choices)
@@ -290,7 +291,7 @@ class Interaction(models.Model):
         return f"{self.customer.name} {self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
 
 
-class SatisfactionRecord(models.Model):
+class SatisfactionRecord(ChoiceLabels, models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="satisfaction_records"
     )
@@ -332,7 +333,7 @@ class EventKind(models.TextChoices):
     OTHER = "other", _("其他問題")
 
 
-class ImportantEvent(models.Model):
+class ImportantEvent(ChoiceLabels, models.Model):
     customer = models.ForeignKey(
         Customer, on_delete=models.CASCADE, related_name="important_events"
     )
@@ -377,7 +378,7 @@ class ContactPurpose(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class ContactPlan(models.Model):
+class ContactPlan(ChoiceLabels, models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contact_plans")
     due_date = models.DateField(_("預定聯繫日期"))
     purpose = models.CharField(_("聯繫目的"), max_length=20, choices=ContactPurpose.choices)
@@ -426,7 +427,7 @@ class SignOffKind(models.TextChoices):
     SUPERVISOR = "supervisor", _("主管審核簽名")
 
 
-class SignOff(models.Model):
+class SignOff(ChoiceLabels, models.Model):
     """A signature on the record: always a user and a moment, never a typed name."""
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="sign_offs")

@@ -9,6 +9,7 @@ urlpatterns = [
     path("duplicates/", views.customer_duplicate_check, name="duplicates"),
     path("<str:number>/", views.customer_detail, name="detail"),
     path("<str:number>/edit/", views.customer_edit, name="edit"),
+    path("<str:number>/history/", views.customer_history_panel, name="history"),
     path("<str:number>/interactions/", views.interaction_add, name="interaction_add"),
     path("<str:number>/plans/", views.contact_plan_add, name="plan_add"),
     path(

@@ -35,6 +35,7 @@ from careloop.customers.models import Anniversary, ContactPlan, Customer, SignOf
 from careloop.customers.selectors import (
     CustomerFilters,
     customer_get_for_user,
+    customer_history,
     customer_likely_duplicates,
     customer_page,
     customer_search,
@@ -154,8 +155,11 @@ def _render_page(
     forms: dict[str, Any] | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    # An edit through htmx sends the history panel along (out of band), so it is read then;
+    # without JavaScript the panel's link asks for it with ?history=1.
+    with_history = (bool(panel) and _is_htmx(request)) or "history" in request.GET
     context: dict[str, Any] = {
-        "page": customer_page(customer=customer, user=request.user),
+        "page": customer_page(customer=customer, user=request.user, with_history=with_history),
         "today": timezone.localdate(),
         **_blank_forms(request),
         **treatment_blank_forms(user=request.user),
@@ -183,6 +187,14 @@ def _done(request: HttpRequest, customer: Customer, panel: str, message: str) ->
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
     return _render_page(request, customer)
+
+
+@login_required
+@require_GET
+def customer_history_panel(request: HttpRequest, number: str) -> HttpResponse:
+    customer = customer_get_for_user(user=request.user, number=number)
+    history = customer_history(customer=customer)
+    return render(request, "customers/partials/history.html", {"page": {"history": history}})
 
 
 @login_required

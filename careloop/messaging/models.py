@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from careloop.core.choices import ChoiceLabels
+
 
 class MessageChannel(models.TextChoices):
     EMAIL = "email", _("電子郵件")
@@ -27,7 +29,7 @@ class MessageStatus(models.TextChoices):
     FAILED = "failed", _("發送失敗")
 
 
-class OutboundMessage(models.Model):
+class OutboundMessage(ChoiceLabels, models.Model):
     channel = models.CharField(_("管道"), max_length=10, choices=MessageChannel.choices)
     to = models.CharField(_("收件者"), max_length=254)
     subject = models.CharField(_("主旨"), max_length=200, blank=True)

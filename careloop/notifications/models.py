@@ -12,13 +12,15 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from careloop.core.choices import ChoiceLabels
+
 
 def is_site_path(url: str) -> bool:
     """A path on this site ("/complaints/42/"): never another host, never a scheme."""
     return url.startswith("/") and url_has_allowed_host_and_scheme(url, allowed_hosts=None)
 
 
-class Notification(models.Model):
+class Notification(ChoiceLabels, models.Model):
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("收件人"),

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from careloop.core.choices import ChoiceLabels
 from careloop.replies.patterns import PatternError, pattern_compile
 
 
@@ -34,7 +35,7 @@ class AvoidCategory(models.TextChoices):
     OTHER = "other", _("其他")
 
 
-class ReplyTemplate(models.Model):
+class ReplyTemplate(ChoiceLabels, models.Model):
     name = models.CharField(
         _("範本名稱"),
         max_length=100,
@@ -74,7 +75,7 @@ class ReplyTemplate(models.Model):
         return self.name
 
 
-class AvoidPhrase(models.Model):
+class AvoidPhrase(ChoiceLabels, models.Model):
     """A phrase to avoid, as a small pattern (see `patterns.py`): 「保證…絕不會再發生」."""
 
     phrase = models.CharField(
@@ -120,7 +121,7 @@ class AvoidPhrase(models.Model):
             raise ValidationError({"phrase": str(exc)}) from exc
 
 
-class SentReply(models.Model):
+class SentReply(ChoiceLabels, models.Model):
     """A reply sent from the composer: its message, its communication on the case, and what
     the checker said when it left."""
 

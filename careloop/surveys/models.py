@@ -19,6 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from careloop.core.choices import ChoiceLabels
+
 SURVEY_VALID_DAYS = 30
 
 
@@ -51,7 +53,7 @@ class SurveyQuerySet(models.QuerySet):
         return self
 
 
-class Survey(models.Model):
+class Survey(ChoiceLabels, models.Model):
     kind = models.CharField(_("問卷類型"), max_length=20, choices=SurveyKind.choices)
     branch = models.ForeignKey(
         "accounts.Branch", verbose_name=_("院所"), on_delete=models.PROTECT, related_name="+"
@@ -166,7 +168,7 @@ class Survey(models.Model):
         return self.status == SurveyStatus.EXPIRED
 
 
-class SurveyResponse(models.Model):
+class SurveyResponse(ChoiceLabels, models.Model):
     """The answer to PT-F021: satisfaction 1–10, likelihood to recommend 0–10 (NPS), and the
     two open questions."""
 
@@ -221,7 +223,7 @@ class SurveyResponse(models.Model):
         return "passive"
 
 
-class SurveyVisit(models.Model):
+class SurveyVisit(ChoiceLabels, models.Model):
     """One request to a public survey page, kept for its rate limit only (as the public
     complaint form counts in the database, so every gunicorn worker sees the same count)."""
 

@@ -513,16 +513,26 @@ def _existing_customers(
 ) -> tuple[dict[str, Customer], dict[str, Customer]]:
     """Customers on file, anywhere in the chain, by phone and by name + birthday.
 
-    Read in chunks so a large file stays under the database's limit on query parameters."""
+    Read in chunks so a large file stays under the database's limit on query parameters. The
+    query reads the customers table alone, by its phone or name index: with a join to the
+    branches, or an ORDER BY number, SQLite chose to walk every customer instead (30 s for a
+    10,000-row file on the chain dataset). When two match, the earliest on file wins."""
     by_phone: dict[str, Customer] = {}
     by_name_birthday: dict[str, Customer] = {}
-    customers = Customer.objects.select_related("branch").order_by("number")
+    branches = Branch.objects.in_bulk()
+    customers = Customer.objects.order_by()
+
+    def keep_earliest(found: dict[str, Customer], key: str, customer: Customer) -> None:
+        customer.branch = branches[customer.branch_id]
+        if key not in found or customer.number < found[key].number:
+            found[key] = customer
+
     for chunk in _chunks(sorted(phones)):
         for customer in customers.filter(phone__in=chunk):
-            by_phone.setdefault(customer.phone, customer)
+            keep_earliest(by_phone, customer.phone, customer)
     for chunk in _chunks(sorted(names)):
         for customer in customers.filter(name__in=chunk, birthday__isnull=False):
-            by_name_birthday.setdefault(f"{customer.name}|{customer.birthday}", customer)
+            keep_earliest(by_name_birthday, f"{customer.name}|{customer.birthday}", customer)
     return by_phone, by_name_birthday
 
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from careloop.core.choices import ChoiceLabels
+
 
 class ServiceCategory(models.TextChoices):
     # The same codes as the customer's service interests, so needs and catalogue line up.
@@ -26,7 +28,7 @@ class ServiceCategory(models.TextChoices):
     HEALTH_PRODUCTS = "health_products", _("保健產品")
 
 
-class TreatmentPackage(models.Model):
+class TreatmentPackage(ChoiceLabels, models.Model):
     """A package in the catalogue: N sessions at a price, valid for M months from purchase."""
 
     name = models.CharField(_("療程名稱"), max_length=100, unique=True)
@@ -49,7 +51,7 @@ class TreatmentPackage(models.Model):
         return self.name
 
 
-class Product(models.Model):
+class Product(ChoiceLabels, models.Model):
     name = models.CharField(_("產品名稱"), max_length=100, unique=True)
     category = models.CharField(
         _("服務類別"),
@@ -77,7 +79,7 @@ class PurchaseKind(models.TextChoices):
     CANCELLATION = "cancellation", _("取消")
 
 
-class Purchase(models.Model):
+class Purchase(ChoiceLabels, models.Model):
     customer = models.ForeignKey(
         "customers.Customer", on_delete=models.PROTECT, related_name="purchases"
     )
@@ -178,7 +180,7 @@ class Purchase(models.Model):
         return self.package_id is not None and self.kind == PurchaseKind.SALE
 
 
-class SessionUse(models.Model):
+class SessionUse(ChoiceLabels, models.Model):
     """One visit that used one session of a package."""
 
     purchase = models.ForeignKey(Purchase, on_delete=models.PROTECT, related_name="uses")

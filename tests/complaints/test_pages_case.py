@@ -351,8 +351,13 @@ def test_case_page_tells_the_whole_story(client, cs_a, pt_head_a, case):
     assert "完成接收記錄" in deadlines and "啟動處理" in deadlines and "解決方案" in deadlines
     assert "後續跟進日期" in deadlines
     assert "<dd>物理治療部</dd>" in section(html, "assign-panel")
-    history = section(html, "history-panel")
+    # The change history is a placeholder that loads when scrolled to; it says what changed
+    history_url = url("history", complaint)
+    assert f'hx-get="{history_url}" hx-trigger="revealed"' in section(html, "history-panel")
+    history = client.get(history_url).content.decode()
     assert "修改客訴記錄" in history and "處理階段：客戶溝通 → 後續跟進" in history
+    inline = client.get(page_of(complaint), {"history": "1"}).content.decode()
+    assert "處理階段：客戶溝通 → 後續跟進" in section(inline, "history-panel")
 
 
 def _milestone_cell(html, milestone):
@@ -1206,6 +1211,7 @@ def test_branch_b_gets_404_on_a_branch_a_case_and_its_evidence(client, cs_a, the
         client.force_login(user)
         assert client.get(page_of(complaint)).status_code == 404
         assert client.get(url("evidence_file", complaint, evidence.pk)).status_code == 404
+        assert client.get(url("history", complaint)).status_code == 404
         assert client.post(url("plan", complaint), prefixed("plan", PLAN)).status_code == 404
         assert _move(client, complaint, "start_investigation").status_code == 404
     assert snapshot(complaint) == before

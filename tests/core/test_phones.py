@@ -1,9 +1,13 @@
 """core/phones.py: any Taiwanese way of writing a number in, E.164 stored, clinic style shown."""
 
+import re
+from unittest import mock
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from careloop.core import phones
 from careloop.core.phones import phone_digits, phone_display, phone_normalize
 
 MOBILE_E164 = "+886912345678"
@@ -20,6 +24,25 @@ def test_phone_normalize_gives_one_e164_for_every_way_of_writing_a_mobile(raw):
     normalised = phone_normalize(raw)
     # Then every spelling gives the same E.164 value
     assert normalised == MOBILE_E164
+
+
+@given(
+    third=st.sampled_from("0123456789"),
+    rest=st.text(alphabet="0123456789", min_size=7, max_size=7),
+    separator=st.sampled_from(["", "-", " "]),
+)
+def test_phone_normalize_answers_mobiles_without_parsing_exactly_as_libphonenumber(
+    third, rest, separator
+):
+    # Given any ten-digit number starting 09, written with or without separators
+    number = f"09{third}{rest}"
+    raw = separator.join([number[:4], number[4:7], number[7:]])
+    # When it is normalised by the quick path, and by parsing it with the quick path switched off
+    quick = phone_normalize(raw)
+    with mock.patch.object(phones, "_TW_MOBILE", re.compile(r"(?!)")):
+        parsed = phone_normalize(raw)
+    # Then both give the same answer, valid or not
+    assert quick == parsed
 
 
 @pytest.mark.parametrize(

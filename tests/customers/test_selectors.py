@@ -96,6 +96,16 @@ def test_customer_search_finds_a_two_character_name_fragment(front_desk, wang, l
     assert found == {wang}
 
 
+@pytest.mark.parametrize("query", ["amy", "AMY", "Amy 王"])
+def test_customer_search_ignores_letter_case_in_latin_names(front_desk, branch_a, query):
+    # Given a customer who goes by an English name as well
+    amy = CustomerFactory(name="Amy 王", phone="+886911000111", branch=branch_a)
+    # When the front desk types it in any case
+    found = _search(front_desk, query=query)
+    # Then she is found
+    assert found == {amy}
+
+
 @pytest.mark.parametrize("query", ["C0000012", "c0000012", "C12", "c12"])
 def test_customer_search_finds_a_customer_number_with_or_without_leading_zeros(
     front_desk, wang, lee, query
@@ -358,7 +368,7 @@ def _customer_with_story(branch, *, interactions: int):
 def _page_queries(user, customer):
     fetched = customer_get_for_user(user=user, number=customer.number)
     with CaptureQueriesContext(connection) as queries:
-        page = customer_page(customer=fetched, user=user)
+        page = customer_page(customer=fetched, user=user, with_history=True)
     return len(queries), page
 
 

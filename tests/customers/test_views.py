@@ -64,6 +64,37 @@ def test_customer_page_shows_the_whole_story(client, front_desk, branch_a):
         assert expected in html
 
 
+def test_customer_page_loads_its_change_history_when_it_is_scrolled_to(
+    client, front_desk, branch_a
+):
+    # Given a customer whose interaction was logged through the service (so it has history)
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    client.post(
+        reverse("customers:interaction_add", args=[customer.number]),
+        {
+            "interaction-channel": "phone",
+            "interaction-reaction": "neutral",
+            "interaction-summary": "詢問預約時段",
+            "interaction-status": "done",
+            "interaction-occurred_at": "2026-01-05T10:00",
+        },
+    )
+    history_url = reverse("customers:history", args=[customer.number])
+    # When the page is opened
+    html = client.get(reverse("customers:detail", args=[customer.number])).content.decode()
+    # Then the history panel is a placeholder that asks for the history when revealed
+    assert f'hx-get="{history_url}" hx-trigger="revealed"' in html
+    assert '<ol class="history">' not in html
+    # And the panel it loads lists the change, with who made it
+    panel = client.get(history_url).content.decode()
+    assert '<ol class="history">' in panel and "新增互動記錄" in panel
+    assert front_desk.full_name in panel
+    # And without JavaScript the placeholder's link shows it on the page itself
+    inline = client.get(reverse("customers:detail", args=[customer.number]), {"history": "1"})
+    assert '<ol class="history">' in inline.content.decode()
+
+
 def test_therapist_of_another_branch_gets_404_on_every_customer_url(
     client, therapist_b, front_desk, branch_a
 ):
@@ -72,6 +103,7 @@ def test_therapist_of_another_branch_gets_404_on_every_customer_url(
     number = customer.number
     assert client.get(reverse("customers:detail", args=[number])).status_code == 404
     assert client.get(reverse("customers:edit", args=[number])).status_code == 404
+    assert client.get(reverse("customers:history", args=[number])).status_code == 404
     response = client.post(
         reverse("customers:interaction_add", args=[number]),
         {
@@ -254,7 +286,7 @@ def test_edit_keeps_history_of_who_changed_what(client, front_desk, branch_a):
     assert customer.phone == "+886933111222"
     latest = customer.history.first()
     assert latest.history_user == front_desk
-    html = client.get(reverse("customers:detail", args=[customer.number])).content.decode()
+    html = client.get(reverse("customers:history", args=[customer.number])).content.decode()
     assert "黃小姐 → 黃怡君" in html
 
 
