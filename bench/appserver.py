@@ -145,6 +145,9 @@ class AppServer:
         command = [
             str(VENV_BIN / "gunicorn"),
             "careloop.wsgi:application",
+            # bin/run's settings module (garbage collection tuned per worker).
+            "--config",
+            "python:careloop.gunicorn_conf",
             "--bind",
             f"127.0.0.1:{self.port}",
             "--workers",

@@ -322,10 +322,43 @@ class CustomerPage:
     type_suggestion: TypeSuggestion
     duplicates: list[Customer]
     treatments: CustomerTreatments
+    interaction_count: int = 0
+    interactions_more: bool = False  # older interactions than those in `interactions` exist
+
+
+# The customer page shows this many interactions, newest first, and loads older ones on request;
+# PT-F025 and the API read them all.
+TIMELINE_PAGE_SIZE = 20
 
 
 def customer_interactions(*, customer: Customer) -> list[Interaction]:
     return list(customer.interactions.select_related("staff"))
+
+
+@dataclass
+class TimelineSlice:
+    interactions: list[Interaction]
+    more: bool  # older ones remain after the last of `interactions`
+
+
+def customer_timeline(
+    *, customer: Customer, before: int | None = None, limit: int = TIMELINE_PAGE_SIZE
+) -> TimelineSlice:
+    """The customer's interactions newest first, `limit` at a time, by keyset.
+
+    `before` is the id of the last interaction already shown; one that is not this customer's
+    raises Http404. Reading one row more than asked tells whether older ones remain."""
+    interactions = customer.interactions.select_related("staff")
+    if before is not None:
+        cursor = customer.interactions.filter(pk=before).values_list("occurred_at", flat=True)
+        occurred_at = cursor.first()
+        if occurred_at is None:
+            raise Http404
+        interactions = interactions.filter(
+            Q(occurred_at__lt=occurred_at) | Q(occurred_at=occurred_at, pk__lt=before)
+        )
+    rows = list(interactions.order_by("-occurred_at", "-id")[: limit + 1])
+    return TimelineSlice(interactions=rows[:limit], more=len(rows) > limit)
 
 
 def customer_satisfaction(*, customer: Customer) -> list[SatisfactionRecord]:
@@ -346,13 +379,27 @@ def customer_contact_plans(*, customer: Customer) -> tuple[list[ContactPlan], li
     return [p for p in plans if not p.done], [p for p in plans if p.done][:20]
 
 
-def customer_page(*, customer: Customer, user: User, with_history: bool = False) -> CustomerPage:
+def customer_page(
+    *,
+    customer: Customer,
+    user: User,
+    with_history: bool = False,
+    interactions_limit: int | None = None,
+) -> CustomerPage:
     """The whole story of one customer, in a fixed number of queries however long it is.
 
     The change history is nine queries over history tables that only grow; the page shows it
-    when it is scrolled to (`customer_history`), so it is read here only on request."""
+    when it is scrolled to (`customer_history`), so it is read here only on request. With
+    `interactions_limit` only the newest interactions are read, and the rest counted."""
     from careloop.treatments.selectors import customer_purchases, customer_treatments
 
+    if interactions_limit is None:
+        interactions = customer_interactions(customer=customer)
+        more, count = False, len(interactions)
+    else:
+        timeline = customer_timeline(customer=customer, limit=interactions_limit)
+        interactions, more = timeline.interactions, timeline.more
+        count = customer.interactions.count()
     open_plans, done_plans = customer_contact_plans(customer=customer)
     sign_offs = list(customer.sign_offs.select_related("signed_by").order_by("-signed_at"))
     try:
@@ -363,7 +410,9 @@ def customer_page(*, customer: Customer, user: User, with_history: bool = False)
     return CustomerPage(
         customer=customer,
         needs=needs,
-        interactions=customer_interactions(customer=customer),
+        interactions=interactions,
+        interaction_count=count,
+        interactions_more=more,
         open_plans=open_plans,
         done_plans=done_plans,
         satisfaction=customer_satisfaction(customer=customer),

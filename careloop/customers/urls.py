@@ -11,6 +11,11 @@ urlpatterns = [
     path("<str:number>/edit/", views.customer_edit, name="edit"),
     path("<str:number>/history/", views.customer_history_panel, name="history"),
     path("<str:number>/interactions/", views.interaction_add, name="interaction_add"),
+    path(
+        "<str:number>/interactions/before/<int:before>/",
+        views.customer_timeline_more,
+        name="timeline_more",
+    ),
     path("<str:number>/plans/", views.contact_plan_add, name="plan_add"),
     path(
         "<str:number>/plans/<int:plan_id>/complete/",

@@ -33,12 +33,14 @@ from careloop.customers.forms import (
 )
 from careloop.customers.models import Anniversary, ContactPlan, Customer, SignOffKind
 from careloop.customers.selectors import (
+    TIMELINE_PAGE_SIZE,
     CustomerFilters,
     customer_get_for_user,
     customer_history,
     customer_likely_duplicates,
     customer_page,
     customer_search,
+    customer_timeline,
 )
 from careloop.treatments.forms import treatment_blank_forms
 
@@ -158,8 +160,17 @@ def _render_page(
     # An edit through htmx sends the history panel along (out of band), so it is read then;
     # without JavaScript the panel's link asks for it with ?history=1.
     with_history = (bool(panel) and _is_htmx(request)) or "history" in request.GET
+    # Older interactions load a page at a time (`customer_timeline_more`); without JavaScript
+    # the timeline's link asks for all of them with ?interactions=all.
+    all_interactions = request.GET.get("interactions") == "all"
+    page = customer_page(
+        customer=customer,
+        user=request.user,
+        with_history=with_history,
+        interactions_limit=None if all_interactions else TIMELINE_PAGE_SIZE,
+    )
     context: dict[str, Any] = {
-        "page": customer_page(customer=customer, user=request.user, with_history=with_history),
+        "page": page,
         "today": timezone.localdate(),
         **_blank_forms(request),
         **treatment_blank_forms(user=request.user),
@@ -195,6 +206,18 @@ def customer_history_panel(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
     history = customer_history(customer=customer)
     return render(request, "customers/partials/history.html", {"page": {"history": history}})
+
+
+@login_required
+@require_GET
+def customer_timeline_more(request: HttpRequest, number: str, before: int) -> HttpResponse:
+    customer = customer_get_for_user(user=request.user, number=number)
+    timeline = customer_timeline(customer=customer, before=before)
+    return render(
+        request,
+        "customers/partials/interaction_items.html",
+        {"customer": customer, "interactions": timeline.interactions, "more": timeline.more},
+    )
 
 
 @login_required

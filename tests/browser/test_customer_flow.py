@@ -1,9 +1,12 @@
 """The front desk's everyday loop, in a real browser, at tablet width."""
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from careloop.customers.models import ContactPlan, Interaction
-from tests.factories import CustomerFactory, UserFactory
+from tests.factories import CustomerFactory, InteractionFactory, UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -58,6 +61,31 @@ def test_front_desk_finds_customer_by_phone_and_logs_negative_interaction_with_p
     assert "新增互動記錄" in page.locator("#history-panel").inner_text()
     assert Interaction.objects.filter(customer=customer, reaction="negative").count() == 1
     assert ContactPlan.objects.filter(customer=customer, purpose="efficacy_follow_up").exists()
+
+
+def test_long_timeline_loads_older_interactions_in_place(page, login, live_server, desk_user):
+    # Given a customer with 30 interactions, one a day
+    customer = CustomerFactory(branch=desk_user.home_branch, created_by=desk_user)
+    now = timezone.now()
+    for n in reversed(range(30)):
+        InteractionFactory(
+            customer=customer,
+            staff=desk_user,
+            occurred_at=now - dt.timedelta(days=n),
+            summary=f"第{n:02d}次追蹤",
+        )
+    login("desk")
+    page.goto(f"{live_server.url}/customers/{customer.number}/")
+    timeline = page.locator("#interactions")
+    # The page shows the newest 20
+    assert timeline.locator("li.interaction").count() == 20
+    # When the front desk asks for older ones
+    timeline.get_by_role("link", name="顯示較早的互動記錄").click()
+    # Then the other 10 join the list below, oldest last, and the link is gone
+    timeline.get_by_text("第29次追蹤").wait_for()
+    assert timeline.locator("li.interaction").count() == 30
+    assert timeline.get_by_role("link", name="顯示較早的互動記錄").count() == 0
+    assert page.url == f"{live_server.url}/customers/{customer.number}/"
 
 
 def test_bad_customer_form_shows_field_errors_beside_fields(page, login, live_server, desk_user):

@@ -1,9 +1,13 @@
 """The customer pages, through Django's test client."""
 
+import datetime as dt
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from careloop.customers.models import ContactPlan, Customer, Interaction
 from tests.factories import (
@@ -93,6 +97,73 @@ def test_customer_page_loads_its_change_history_when_it_is_scrolled_to(
     # And without JavaScript the placeholder's link shows it on the page itself
     inline = client.get(reverse("customers:detail", args=[customer.number]), {"history": "1"})
     assert '<ol class="history">' in inline.content.decode()
+
+
+def _customer_with_interactions(branch, staff, count: int) -> Customer:
+    """`count` interactions a day apart, summary 第00筆 the newest; 第19筆 and 第20筆 share one
+    moment, across the edge of the first page, so paging must break the tie by id."""
+    customer = CustomerFactory(branch=branch, created_by=staff)
+    now = timezone.now()
+    for n in reversed(range(count)):
+        at = now - dt.timedelta(days=19 if n == 20 else n)
+        InteractionFactory(customer=customer, staff=staff, occurred_at=at, summary=f"第{n:02d}筆")
+    return customer
+
+
+def _summaries(html: str) -> list[str]:
+    return re.findall(r"<p>(第\d\d筆)</p>", html)
+
+
+def test_customer_page_shows_the_newest_interactions_and_loads_older_ones_on_request(
+    client, front_desk, branch_a
+):
+    # Given a customer with 45 interactions, two at the same moment at the first page's edge
+    customer = _customer_with_interactions(branch_a, front_desk, 45)
+    client.force_login(front_desk)
+    # When the page is opened
+    html = client.get(reverse("customers:detail", args=[customer.number])).content.decode()
+    # Then it counts all 45 but shows the newest 20, and a link to older ones
+    assert "互動記錄（45 筆）" in html
+    assert _summaries(html) == [f"第{n:02d}筆" for n in range(20)]
+    more = re.search(r'hx-get="([^"]+)"[^>]*>顯示較早的互動記錄', html)
+    assert more is not None
+    # When the link is followed twice
+    second = client.get(more.group(1)).content.decode()
+    assert _summaries(second) == [f"第{n:02d}筆" for n in range(20, 40)]
+    third_url = re.search(r'hx-get="([^"]+)"', second).group(1)
+    third = client.get(third_url).content.decode()
+    # Then every interaction has been shown once, the tie included, and no link remains
+    assert _summaries(third) == [f"第{n:02d}筆" for n in range(40, 45)]
+    assert "顯示較早的互動記錄" not in third
+
+
+def test_customer_page_without_javascript_shows_every_interaction(client, front_desk, branch_a):
+    customer = _customer_with_interactions(branch_a, front_desk, 25)
+    client.force_login(front_desk)
+    page = reverse("customers:detail", args=[customer.number])
+    # The link's own href asks the page for all of them
+    assert f'href="{page}?interactions=all#interactions"' in client.get(page).content.decode()
+    html = client.get(page, {"interactions": "all"}).content.decode()
+    assert len(_summaries(html)) == 25
+    assert "顯示較早的互動記錄" not in html
+
+
+def test_older_interactions_are_only_those_of_the_customer_asked_for(
+    client, front_desk, therapist_b, branch_a
+):
+    # Given two customers of branch A
+    customer = _customer_with_interactions(branch_a, front_desk, 3)
+    other = _customer_with_interactions(branch_a, front_desk, 3)
+    foreign = other.interactions.first()
+    client.force_login(front_desk)
+    # When older interactions are asked for after another customer's interaction, Then 404
+    url = reverse("customers:timeline_more", args=[customer.number, foreign.pk])
+    assert client.get(url).status_code == 404
+    # And a user of another branch gets 404 for the customer's own
+    own = customer.interactions.first()
+    client.force_login(therapist_b)
+    url = reverse("customers:timeline_more", args=[customer.number, own.pk])
+    assert client.get(url).status_code == 404
 
 
 def test_therapist_of_another_branch_gets_404_on_every_customer_url(
