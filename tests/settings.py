@@ -1,6 +1,8 @@
 """Fast settings for the test suite: same apps and database engine as production."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,4 +18,5 @@ AXES_ENABLED = False
 HUEY["immediate"] = True  # noqa: F405
 # Messages sent by tests go to a throwaway folder, not the developer's var/messages.
 MESSAGING_LOG_DIR = Path(tempfile.mkdtemp(prefix="careloop-test-messages-"))
+atexit.register(shutil.rmtree, MESSAGING_LOG_DIR, ignore_errors=True)
 MESSAGING_BACKENDS = {}

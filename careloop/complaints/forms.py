@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import Branch, Department, User
 from careloop.accounts.permissions import CHAIN_WIDE_ROLES, user_branch_ids
+from careloop.accounts.pickers import staff_picker
 from careloop.complaints.criteria import (
     CRITERIA_BY_CODE,
     CRITERION_CHOICES,
@@ -197,7 +198,7 @@ class IntakeForm(_ComplainantMixin, StaffForm):
         self.fields["nature"].queryset = Nature.objects.filter(is_active=True)
         self.fields["nature"].empty_label = _("（未分類）")
         self.fields["branch"].empty_label = None
-        self.fields["owner"].queryset = staff_choices(user=self.user)
+        staff_picker(self.fields["owner"], staff_choices(user=self.user))
         self.fields["owner"].empty_label = _("（稍後指定）")
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0))
@@ -351,7 +352,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = branch_staff(complaint.branch_id)
+        staff_picker(self.fields["owner"], branch_staff(complaint.branch_id))
         self.fields["owner"].empty_label = _("（未指定）")
 
 
@@ -476,7 +477,7 @@ class ActionItemForm(forms.ModelForm):
 
     def __init__(self, *args: Any, complaint: Complaint, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = branch_staff(complaint.branch_id)
+        staff_picker(self.fields["owner"], branch_staff(complaint.branch_id))
         self.fields["description"].error_messages["required"] = _("請填寫行動內容。")
         self.fields["owner"].error_messages["required"] = _("請選擇責任人。")
         self.fields["due_date"].error_messages["required"] = _("請填寫完成期限。")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import Branch, RoleCode, User
 from careloop.accounts.permissions import user_branch_ids
+from careloop.accounts.pickers import staff_picker
 from careloop.core.phones import phone_display, phone_normalize
 from careloop.customers.models import (
     Anniversary,
@@ -95,7 +96,7 @@ class StaffForm(forms.ModelForm):
                     choices = User.objects.filter(
                         Q(pk__in=choices.values("pk")) | Q(pk=current)
                     ).order_by("full_name")
-                self.fields[name].queryset = choices
+                staff_picker(self.fields[name], choices)
 
 
 class CustomerForm(StaffForm):
@@ -322,9 +323,9 @@ class CustomerFilterForm(forms.Form):
         if branch_ids is not None:
             branches = branches.filter(id__in=branch_ids)
         self.fields["branch"].queryset = branches
-        self.fields["therapist"].queryset = staff_choices(user=user, role=RoleCode.THERAPIST)
-        self.fields["consultant"].queryset = staff_choices(
-            user=user, role=RoleCode.SALES_CONSULTANT
+        staff_picker(self.fields["therapist"], staff_choices(user=user, role=RoleCode.THERAPIST))
+        staff_picker(
+            self.fields["consultant"], staff_choices(user=user, role=RoleCode.SALES_CONSULTANT)
         )
         self.fields["branch"].empty_label = _("全部院所")
         self.fields["therapist"].empty_label = _("全部治療師")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from careloop.accounts.models import User
+from careloop.accounts.pickers import staff_picker
 from careloop.customers.forms import DateInput
 from careloop.customers.selectors import staff_choices
 from careloop.treatments.models import Product, Purchase, PurchaseKind, TreatmentPackage
@@ -50,7 +51,7 @@ class PurchaseForm(forms.ModelForm):
         self.fields["amount"].min_value = 0
         self.fields["amount"].widget.attrs["min"] = 0
         self.fields["amount"].help_text = _("留空則以目錄價格 × 數量計算")
-        self.fields["salesperson"].queryset = staff_choices(user=user)
+        staff_picker(self.fields["salesperson"], staff_choices(user=user))
         self.fields["salesperson"].required = False
         self.fields["salesperson"].empty_label = _("（本人）")
         self.fields["purchased_on"].required = False
