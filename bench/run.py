@@ -530,13 +530,17 @@ def _measure_ours(args: argparse.Namespace, bench: Bench, target: Target) -> dic
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     report: dict[str, Any] = {"machine": machine_info(ROOT), "db": args.db, "args": vars(args)}
+    peer_dir = args.peer_dir or PEER_DIR
+    if args.peer and not (peer_dir / "measure.py").is_file():
+        # Found now rather than after half an hour of measuring ours.
+        raise BenchError(f"no peer in {peer_dir}: pass --peer-dir shared/bench/peer_helpdesk")
     with ExitStack() as stack:
         target = _target(args, stack, report)
         bench = Bench(args, report["manifest"])
         bench.prepare(target.env)
         report.update(_measure_ours(args, bench, target))
         if args.peer:
-            report["peer"] = run_peer(args, bench, args.peer_dir or PEER_DIR)
+            report["peer"] = run_peer(args, bench, peer_dir)
         if "import_100k" in bench.results:
             report["import"] = run_import(args, bench, target)
         report["operations"] = [r.as_dict() for r in bench.results.values()]

@@ -119,6 +119,17 @@ class Customer(ChoiceLabels, models.Model):
             models.Index(fields=["name", "birthday"], name="customer_name_birthday"),
             models.Index(fields=["primary_therapist", "-created_at"], name="customer_therapist"),
             models.Index(fields=["sales_consultant", "-created_at"], name="customer_consultant"),
+            # "Whose customer is it": the therapist, or the consultant when there is no
+            # therapist (and the other way round). With one-column indexes the "no therapist"
+            # side walked every customer without one (28,000 on the chain dataset) per query.
+            models.Index(
+                fields=["primary_therapist", "sales_consultant"],
+                name="customer_therapist_consultant",
+            ),
+            models.Index(
+                fields=["sales_consultant", "primary_therapist"],
+                name="customer_consultant_therapist",
+            ),
             models.Index(fields=["customer_type", "-created_at"], name="customer_type_recent"),
             models.Index(fields=["branch", "birthday_md"], name="customer_branch_birthday"),
             # A name fragment (「雅婷」) can use no ordinary index; this one holds every name
