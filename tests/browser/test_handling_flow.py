@@ -93,6 +93,9 @@ def test_a_compensation_above_the_limit_is_approved_from_the_heads_worklist(
     cs_context, page = logged_in(browser, live_server, "cs")
     page.goto(f"{live_server.url}/complaints/{complaint.number}/")
     panel = page.locator("#compensation-panel")
+    # The panel loads when scrolled to
+    panel.scroll_into_view_if_needed()
+    panel.locator("#assessment-form").wait_for()
 
     # Given the officer rates the four factors against the NT$3,000 package
     for factor, rating in (
@@ -144,6 +147,7 @@ def test_a_compensation_above_the_limit_is_approved_from_the_heads_worklist(
 
     # and the officer pays it out: no settlement is needed for a B case under NT$10,000
     page.reload()
+    page.locator("#compensation-panel").scroll_into_view_if_needed()
     page.locator("#compensation-panel").get_by_role("button", name="標記為已支付").click()
     page.locator("#compensation-panel").get_by_text("已標記為已支付／已交付").wait_for()
     assert Compensation.objects.get().status == Status.PAID

@@ -309,6 +309,26 @@ def test_the_case_panel_tag_renders_for_the_complaint_page(case_b, cs_a):
     assert _render(tag, nobody, c=case_b).strip() == ""
 
 
+def test_the_complaint_page_loads_the_panel_when_scrolled_to(client, case_b, cs_a, cs_b):
+    _grant(case_b, cs_a, 1500)
+    client.force_login(cs_a)
+    html = client.get(reverse("complaints:detail", args=[case_b.number])).content.decode()
+    panel_url = reverse("compensation:case", args=[case_b.number])
+
+    # The page holds a placeholder, not the panel: its forms and records are not read
+    assert f'hx-get="{panel_url}" hx-trigger="revealed"' in html
+    assert f'<a href="{panel_url}">開啟補償評估與方案</a>' in html  # without JavaScript
+    assert "NT$1,500" not in html and 'name="assess-actual_loss"' not in html
+
+    # What the placeholder loads is the whole panel, for this user only
+    panel = client.get(panel_url, **HTMX)
+    assert panel.status_code == 200
+    assert panel.content.decode().lstrip().startswith('<section class="card compensation-panel"')
+    assert "NT$1,500" in panel.content.decode()
+    client.force_login(cs_b)
+    assert client.get(panel_url, **HTMX).status_code == 404
+
+
 def test_the_customer_panel_tag_shows_compensations_against_spend(
     case_b, cs_a, customer, package_3000
 ):
