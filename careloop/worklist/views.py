@@ -72,6 +72,7 @@ def _context(
         for group in worklist_groups(items)
     ]
     return {
+        "log_url": reverse("worklist:log"),  # once, not twice for each of the lines
         "blank_fields": render_to_string(
             "worklist/partials/log_fields.html", {"form": WorklistLogForm(auto_id=False)}
         ),
@@ -141,6 +142,7 @@ def worklist_log(request: HttpRequest) -> HttpResponse:
             "worklist/partials/log_form.html",
             {
                 "form": form,
+                "log_url": reverse("worklist:log"),
                 "key": key,
                 "customer": customer,
                 "kind": kind,
