@@ -33,7 +33,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import bulk_create_with_history
 
 from careloop.accounts.models import Branch, RoleCode, User
 from careloop.accounts.permissions import (
@@ -42,6 +41,7 @@ from careloop.accounts.permissions import (
     user_branch_ids,
     user_may_see_branch,
 )
+from careloop.core.bulk import objects_insert
 from careloop.core.phones import phone_normalize
 from careloop.customers.forms import CustomerForm, InteractionForm
 from careloop.customers.models import (
@@ -53,9 +53,11 @@ from careloop.customers.models import (
     NeedsProfile,
     Reaction,
     Source,
+    birthday_md,
 )
 from careloop.customers.selectors import staff_choices
 from careloop.customers.services import customer_numbers_next, customer_update
+from careloop.transfer import checked
 from careloop.transfer.columns import (
     CUSTOMER,
     FIELDS_BY_KEY,
@@ -587,9 +589,10 @@ def _customer_update(plan: RowPlan, existing: Customer, *, user: User, outcome: 
 
 
 def _customers_write(
-    plans: list[RowPlan], *, user: User, update_existing: bool, outcome: Outcome
+    plans: list[RowPlan], *, user: User, update_existing: bool, insert: bool, outcome: Outcome
 ) -> dict[str, Customer]:
-    """Match or create one customer per key; returns {key: customer}."""
+    """Match or create one customer per key; returns {key: customer}. Without `insert`, new
+    customers are counted and returned unsaved."""
     groups: dict[str, list[RowPlan]] = defaultdict(list)
     for plan in plans:
         groups[plan.key].append(plan)
@@ -629,23 +632,29 @@ def _customers_write(
         customers[key] = existing
         if update_existing:
             _customer_update(first, existing, user=user, outcome=outcome)
-    if new:
+    if new and insert:
         for customer, number in zip(new, customer_numbers_next(count=len(new)), strict=True):
             customer.number = number
-        bulk_create_with_history(new, Customer, batch_size=500, default_user=user)
-        needs = [NeedsProfile(customer=c, updated_by=user) for c in new]
-        bulk_create_with_history(needs, NeedsProfile, batch_size=500, default_user=user)
+            customer.birthday_md = birthday_md(customer.birthday)
+        objects_insert(new, history_user=user)
+        needs = [NeedsProfile(customer_id=c.pk, updated_by_id=user.pk) for c in new]
+        objects_insert(needs, history_user=user)
     outcome.counts["customers_created"] += len(new)
     outcome.created_ids = {c.pk for c in new}
     return customers
 
 
 def _interactions_write(
-    plans: list[RowPlan], customers: dict[str, Customer], *, user: User, outcome: Outcome
+    plans: list[RowPlan],
+    customers: dict[str, Customer],
+    *,
+    user: User,
+    insert: bool,
+    outcome: Outcome,
 ) -> None:
     wanted = [(p, customers[p.key]) for p in plans if p.interaction and p.key in customers]
     # Customers created by this file have no interactions yet; only the others are read.
-    ids = sorted({c.pk for _p, c in wanted} - outcome.created_ids)
+    ids = sorted({c.pk for _p, c in wanted if c.pk} - outcome.created_ids)
     seen = set()
     for chunk in _chunks(ids):
         rows = Interaction.objects.filter(customer_id__in=chunk).values_list(
@@ -656,7 +665,7 @@ def _interactions_write(
     for plan, customer in wanted:
         interaction = plan.interaction
         key = (
-            customer.pk,
+            customer.pk or plan.key,  # an unsaved new customer: the file's key for it
             interaction.occurred_at,
             interaction.channel,
             interaction.summary.strip(),
@@ -668,8 +677,8 @@ def _interactions_write(
         interaction.customer = customer
         interaction.created_by = user
         new.append(interaction)
-    if new:
-        bulk_create_with_history(new, Interaction, batch_size=500, default_user=user)
+    if new and insert:
+        objects_insert(new, history_user=user)
     outcome.counts["interactions_created"] += len(new)
 
 
@@ -711,13 +720,20 @@ def _purchase_label(name: str) -> str:
 
 
 def rows_write(plans: list[RowPlan], *, user: User, update_existing: bool, commit: bool) -> Outcome:
-    """Phase 2: everything in one transaction, rolled back on any error or on a dry run."""
+    """Phase 2: everything in one transaction, rolled back on any error or on a dry run.
+
+    A dry run of a file without purchases inserts nothing: new customers, their needs profiles
+    and interactions cannot fail once checked, matched and deduplicated (no constraint of
+    theirs is left for the database to find), and for 100,000 rows inserting and rolling back
+    was half the dry run. Purchases go through their service, which needs the customers in
+    the database, so a file with purchases is written and rolled back."""
     outcome = Outcome()
+    insert = commit or any(plan.purchase for plan in plans)
     with transaction.atomic():
         customers = _customers_write(
-            plans, user=user, update_existing=update_existing, outcome=outcome
+            plans, user=user, update_existing=update_existing, insert=insert, outcome=outcome
         )
-        _interactions_write(plans, customers, user=user, outcome=outcome)
+        _interactions_write(plans, customers, user=user, insert=insert, outcome=outcome)
         _purchases_write(plans, customers, user=user, outcome=outcome)
         if outcome.errors or not commit:
             transaction.set_rollback(True)
@@ -736,11 +752,21 @@ def import_job_process(*, job_id: int, commit: bool) -> ImportJob:
         if user_branch_ids(user) == frozenset():
             raise PermissionDenied
         lookups = Lookups(user)
-        plans, errors, total = rows_check(job, lookups)
+        kept = checked.checked_load(job, lookups) if commit else None
+        if kept is None:
+            checked.checked_discard(job)
+            plans, errors, total = rows_check(job, lookups)
+        else:
+            (plans, total), errors = kept, []
         ImportJob.objects.filter(pk=job.pk).update(
             processed_rows=total, total_rows=total, phase="writing"
         )
+        if not commit and not errors:
+            # Kept before the write, which fills the plans' objects in.
+            checked.checked_save(job, lookups, plans, total)
         outcome = rows_write(plans, user=user, update_existing=job.update_existing, commit=commit)
+        if outcome.errors:
+            checked.checked_discard(job)
     except UnreadableFile as exc:
         return _finish(job, ImportStatus.FAILED, [RowError(0, "—", str(exc))], {})
     except PermissionDenied:
@@ -752,6 +778,9 @@ def import_job_process(*, job_id: int, commit: bool) -> ImportJob:
         return _finish(
             job, ImportStatus.FAILED, [RowError(0, "—", _("系統錯誤，沒有匯入任何資料。"))], {}
         )
+    finally:
+        if commit:
+            checked.checked_discard(job)
     all_errors = sorted(errors + outcome.errors, key=lambda e: e.row)
     job.total_rows = job.processed_rows = total
     if not commit:
