@@ -7,10 +7,13 @@ Two phases, so that the slow part never holds the database's write lock:
    gives the same zh-Hant messages as the pages; names of branches, staff, choices and
    catalogue items are resolved. Progress is written to the job as rows go by.
 2. *Write* (one transaction): rows are matched to customers already on file (normalised phone,
-   else name + birthday), new customers are bulk-created with their history, interactions
-   bulk-created with theirs, and purchases recorded through `treatments.services.purchase_record`
+   else name + birthday), new customers are inserted with their history (`core.bulk`),
+   interactions with theirs, and purchases recorded through `treatments.services.purchase_record`
    in a savepoint each. Any error rolls the whole file back; a dry run always rolls back, so it
-   finds everything the real import would.
+   finds everything the real import would (see `rows_write` for what it need not insert).
+
+A clean dry run keeps its row plans (`transfer.checked`); the import then writes them without
+checking every row again, unless the staff, the catalogue or the job changed in between.
 
 Interactions are deduplicated on (customer, time, channel, summary) and purchases on
 (customer, date, item, quantity), against the database and within the file, so importing the
@@ -23,6 +26,7 @@ import copy
 import logging
 from collections import defaultdict
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
@@ -41,7 +45,7 @@ from careloop.accounts.permissions import (
     user_branch_ids,
     user_may_see_branch,
 )
-from careloop.core.bulk import objects_insert
+from careloop.core.bulk import objects_insert, write_cache
 from careloop.core.phones import phone_normalize
 from careloop.customers.forms import CustomerForm, InteractionForm
 from careloop.customers.models import (
@@ -590,17 +594,17 @@ def _customer_update(plan: RowPlan, existing: Customer, *, user: User, outcome: 
 
 def _customers_write(
     plans: list[RowPlan], *, user: User, update_existing: bool, insert: bool, outcome: Outcome
-) -> dict[str, Customer]:
+) -> dict[str, Customer | None]:
     """Match or create one customer per key; returns {key: customer}. Without `insert`, new
-    customers are counted and returned unsaved."""
+    customers are only counted, and their keys map to None."""
     groups: dict[str, list[RowPlan]] = defaultdict(list)
     for plan in plans:
         groups[plan.key].append(plan)
     by_phone, by_name_birthday = _existing_customers(
         phones={p.phone for p in plans if p.phone}, names={p.name for p in plans if p.birthday}
     )
-    customers: dict[str, Customer] = {}
-    new: list[Customer] = []
+    customers: dict[str, Customer | None] = {}
+    new: list[RowPlan] = []
     for key, group in groups.items():
         first = group[0]
         clash = next((p for p in group[1:] if p.name != first.name), None)
@@ -621,8 +625,7 @@ def _customers_write(
             )
             continue
         if existing is None:
-            customers[key] = Customer(**first.customer_values, created_by=user)
-            new.append(customers[key])
+            new.append(first)
             continue
         problem = _match_problem(first, existing, user)
         if problem:
@@ -632,21 +635,25 @@ def _customers_write(
         customers[key] = existing
         if update_existing:
             _customer_update(first, existing, user=user, outcome=outcome)
-    if new and insert:
-        for customer, number in zip(new, customer_numbers_next(count=len(new)), strict=True):
-            customer.number = number
-            customer.birthday_md = birthday_md(customer.birthday)
-        objects_insert(new, history_user=user)
-        needs = [NeedsProfile(customer_id=c.pk, updated_by_id=user.pk) for c in new]
-        objects_insert(needs, history_user=user)
     outcome.counts["customers_created"] += len(new)
-    outcome.created_ids = {c.pk for c in new}
+    if not insert:
+        customers.update(dict.fromkeys((plan.key for plan in new), None))
+        return customers
+    created = [Customer(**plan.customer_values, created_by=user) for plan in new]
+    for customer, number in zip(created, customer_numbers_next(count=len(new)), strict=True):
+        customer.number = number
+        customer.birthday_md = birthday_md(customer.birthday)
+    objects_insert(created, history_user=user)
+    needs = [NeedsProfile(customer_id=c.pk, updated_by_id=user.pk) for c in created]
+    objects_insert(needs, history_user=user)
+    customers.update(zip((plan.key for plan in new), created, strict=True))
+    outcome.created_ids = {c.pk for c in created}
     return customers
 
 
 def _interactions_write(
     plans: list[RowPlan],
-    customers: dict[str, Customer],
+    customers: dict[str, Customer | None],
     *,
     user: User,
     insert: bool,
@@ -654,7 +661,7 @@ def _interactions_write(
 ) -> None:
     wanted = [(p, customers[p.key]) for p in plans if p.interaction and p.key in customers]
     # Customers created by this file have no interactions yet; only the others are read.
-    ids = sorted({c.pk for _p, c in wanted if c.pk} - outcome.created_ids)
+    ids = sorted({c.pk for _p, c in wanted if c is not None} - outcome.created_ids)
     seen = set()
     for chunk in _chunks(ids):
         rows = Interaction.objects.filter(customer_id__in=chunk).values_list(
@@ -665,7 +672,7 @@ def _interactions_write(
     for plan, customer in wanted:
         interaction = plan.interaction
         key = (
-            customer.pk or plan.key,  # an unsaved new customer: the file's key for it
+            plan.key if customer is None else customer.pk,
             interaction.occurred_at,
             interaction.channel,
             interaction.summary.strip(),
@@ -729,7 +736,7 @@ def rows_write(plans: list[RowPlan], *, user: User, update_existing: bool, commi
     the database, so a file with purchases is written and rolled back."""
     outcome = Outcome()
     insert = commit or any(plan.purchase for plan in plans)
-    with transaction.atomic():
+    with write_cache() if insert else nullcontext(), transaction.atomic():
         customers = _customers_write(
             plans, user=user, update_existing=update_existing, insert=insert, outcome=outcome
         )

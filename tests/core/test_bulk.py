@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from careloop.core.bulk import objects_insert
+from careloop.core.bulk import objects_insert, write_cache
 from careloop.core.models import Sequence
 from careloop.customers.models import (
     Customer,
@@ -148,3 +148,22 @@ def test_fields_that_do_work_on_save_are_refused(front_desk):
 
 def test_nothing_to_insert_touches_no_database():
     assert objects_insert([]) == []
+
+
+@pytest.mark.django_db
+def test_the_write_cache_is_larger_only_while_the_write_runs():
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    if connection.vendor != "sqlite":
+        # PostgreSQL's buffers are the server's; nothing is sent.
+        with CaptureQueriesContext(connection) as queries, write_cache(megabytes=64):
+            pass
+        assert len(queries) == 0
+        return
+    usual = cache_size()
+    with write_cache(megabytes=64):
+        assert cache_size() == -64 * 1024
+    assert cache_size() == usual != -64 * 1024
