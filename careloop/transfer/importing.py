@@ -200,6 +200,7 @@ def _pickers_read_once(form: Any) -> Any:
             key = page_field.to_field_name or "pk"
             picker.known = {str(getattr(choice, key)): choice for choice in page_field.queryset}
             form.fields[name] = picker
+            form.pickers_checked |= {name}
     return form
 
 
@@ -207,11 +208,10 @@ class _PickersCheckedMixin:
     """The model's own validation looks each foreign key up again, once per row; the
     pickers above have already checked those values against the (narrower) choices."""
 
+    pickers_checked: frozenset[str] = frozenset()
+
     def _get_validation_exclusions(self) -> set[str]:
-        exclusions = super()._get_validation_exclusions()
-        return exclusions | {
-            name for name, field in self.fields.items() if isinstance(field, _PickerReadOnce)
-        }
+        return super()._get_validation_exclusions() | self.pickers_checked
 
 
 class _ImportCustomerForm(_PickersCheckedMixin, CustomerForm):
