@@ -84,7 +84,7 @@ from careloop.complaints.selectors import (
     board_rows,
     complaint_board,
     complaint_get_for_user,
-    complaint_page,
+    complaint_page_for_user,
 )
 from careloop.complaints.workflow import MoveInput, WorkflowRefused, editable_check
 from careloop.core.api_errors import ApiError
@@ -131,11 +131,18 @@ class _Fields:
             raise ApiError(422, _("輸入資料有誤。"), self.errors)
 
 
-def _case(user: User, number: str) -> Complaint:
+@contextmanager
+def _case_found() -> Iterator[None]:
+    """A case outside the user's branches, or not there, answers 404 in the API's words."""
     try:
-        return complaint_get_for_user(user=user, number=number)
+        yield
     except Http404 as exc:
         raise Http404(_("找不到此客訴案件。")) from exc
+
+
+def _case(user: User, number: str) -> Complaint:
+    with _case_found():
+        return complaint_get_for_user(user=user, number=number)
 
 
 def _editable(user: User, number: str) -> Complaint:
@@ -472,7 +479,8 @@ def complaint_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     """接收記錄、等級記錄、階段變更、調查、證據、方案、審核、行動項目、溝通、各期限是否如期，
     以及目前可執行的動作與不可執行的理由。不在您可存取的院所時回應 404。"""
     user = _user(request)
-    page = complaint_page(complaint=_case(user, number), user=user)
+    with _case_found():
+        page = complaint_page_for_user(user=user, number=number)
     complaint = page.complaint
     return {
         "complaint": complaint,

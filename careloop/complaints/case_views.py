@@ -57,7 +57,12 @@ from careloop.complaints.models import (
     Solution,
     State,
 )
-from careloop.complaints.selectors import CasePage, complaint_get_for_user, complaint_page
+from careloop.complaints.selectors import (
+    CasePage,
+    complaint_get_for_user,
+    complaint_page,
+    complaint_page_for_user,
+)
 from careloop.complaints.views import grade_preview, is_htmx
 from careloop.complaints.workflow import (
     MOVES_BY_CODE,
@@ -269,9 +274,11 @@ def _context(
     notice: str = "",
     duplicates: list | None = None,
     with_history: bool = False,
+    page: CasePage | None = None,
 ) -> dict[str, Any]:
     user = request.user
-    page = complaint_page(complaint=complaint, user=user)
+    if page is None:
+        page = complaint_page(complaint=complaint, user=user)
     c = page.complaint
     can_handle = c.is_open and may_handle(user, c)
     context: dict[str, Any] = {
@@ -422,8 +429,8 @@ def _act(
 @require_GET
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The whole case at once (PT-F035 and PT-F020)."""
-    complaint = complaint_get_for_user(user=request.user, number=number)
-    return _render(request, complaint)
+    page = complaint_page_for_user(user=request.user, number=number)
+    return _render(request, page.complaint, page=page)
 
 
 @login_required

@@ -1376,3 +1376,16 @@ def test_htmx_answers_stay_within_the_same_budget(
     with django_assert_max_num_queries(45):
         response = client.post(url("communication_add", complaint), communication_values(), **HTMX)
     assert_fragment(response, "communications-panel")
+
+
+def test_case_page_reads_its_case_once(client, cs_a, case):
+    # The permission-scoped read is the page's read: one statement on the case table.
+    complaint = case(State.EXECUTING)
+    client.force_login(cs_a)
+    client.get(page_of(complaint))  # warm per-process caches
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(page_of(complaint))
+    assert response.status_code == 200
+    reads = [q["sql"] for q in ctx.captured_queries]
+    case_reads = [sql for sql in reads if sql.startswith('SELECT "complaints_complaint"')]
+    assert len(case_reads) == 1, case_reads
