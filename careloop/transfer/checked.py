@@ -60,9 +60,10 @@ def lookups_fingerprint(lookups: Lookups) -> str:
         for form in (lookups.customer_form, lookups.interaction_form)
         for name, field in form.fields.items()
     }
+    branch_ids = user_branch_ids(lookups.user)  # None: every branch
     state = {
         "user": lookups.user.pk,
-        "user_branches": sorted(user_branch_ids(lookups.user) or []),
+        "user_branches": None if branch_ids is None else sorted(branch_ids),
         "branches": sorted((key, b.pk) for key, b in lookups.branches.items()),
         "people": people,
         "pickers": pickers,
@@ -161,18 +162,25 @@ def _plan_encode(plan: RowPlan) -> list[Any]:
 
 
 def checked_save(job: ImportJob, lookups: Lookups, plans: list[RowPlan], total: int) -> None:
-    """Keep a clean dry run's plans for the import."""
-    content = {
-        "settings": _settings(job),
-        "lookups": lookups_fingerprint(lookups),
-        "total": total,
-        "plans": [_plan_encode(plan) for plan in plans],
-    }
+    """Keep a clean dry run's plans for the import. Failing to keep them fails nothing: the
+    import then checks the rows again."""
     path = checked_path(job)
     partial = path.with_suffix(".partial")
-    # dumps, not dump: dump writes through the pure-Python encoder, several times slower.
-    partial.write_text(json.dumps(content, ensure_ascii=False, separators=(",", ":")), "utf-8")
-    partial.replace(path)
+    try:
+        content = {
+            "settings": _settings(job),
+            "lookups": lookups_fingerprint(lookups),
+            "total": total,
+            "plans": [_plan_encode(plan) for plan in plans],
+        }
+        # dumps, not dump: dump writes through the pure-Python encoder, several times slower.
+        text = json.dumps(content, ensure_ascii=False, separators=(",", ":"))
+        partial.write_text(text, encoding="utf-8")
+        partial.replace(path)
+    except (OSError, TypeError, ValueError):
+        logger.warning("import job %s: the dry run's plans were not kept", job.pk, exc_info=True)
+        partial.unlink(missing_ok=True)
+        path.unlink(missing_ok=True)
 
 
 def checked_load(job: ImportJob, lookups: Lookups) -> tuple[list[RowPlan], int] | None:

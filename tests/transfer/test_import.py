@@ -573,3 +573,23 @@ def test_a_dry_run_of_customers_and_contacts_inserts_nothing(front_desk, therapi
     assert job.result == {"customers_created": 3, "interactions_created": 3}
     inserts = [q["sql"] for q in queries if q["sql"].startswith("INSERT")]
     assert inserts and all("transfer_importjob" in sql for sql in inserts), inserts
+
+
+@pytest.mark.django_db
+def test_a_verdict_that_cannot_be_kept_leaves_the_dry_run_clean(
+    front_desk, therapist_a, dry_run, monkeypatch
+):
+    from careloop.transfer import checked, services
+
+    def unkeepable(value):
+        raise TypeError("cannot keep this value")
+
+    # Given a dry run whose verdict cannot be written down
+    monkeypatch.setattr(checked, "_encode", unkeepable)
+    job = dry_run(xlsx_bytes(_customers_and_contacts(therapist_a)), by=front_desk)
+
+    # Then the dry run still answers, and the import checks the rows itself
+    assert job.status == ImportStatus.CHECKED and job.errors == []
+    assert not checked.checked_path(job).exists()
+    job = services.import_job_confirm(job=job, by=front_desk)
+    assert job.status == ImportStatus.DONE and job.result["customers_created"] == 3
