@@ -111,14 +111,14 @@ def _insert_returning_pks(
     connection: BaseDatabaseWrapper,
 ) -> list[Any]:
     """The rows inserted; their new keys in the order of the rows."""
+    if connection.vendor == "postgresql":
+        return _unnest_insert(model, fields, rows, connection, returning=model._meta.pk.column)
     quote = connection.ops.quote_name
     head = "INSERT INTO {} ({}) VALUES ".format(
         quote(model._meta.db_table), ", ".join(quote(f.column) for f in fields)
     )
     tail = f" RETURNING {quote(model._meta.pk.column)}"
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    if connection.vendor == "postgresql":
-        return _unnest_insert(model, fields, rows, connection, returning=model._meta.pk.column)
     # Multi-row INSERTs, each returning its keys in the order of its rows (as Django's own
     # bulk_create relies on for SQLite ≥ 3.35).
     per_statement = max(1, (connection.features.max_query_params or _MAX_PARAMS) // len(fields))

@@ -86,6 +86,13 @@ def story(branch_a, departments):
     return complaint, customer
 
 
+def scroll_to_compensation(page) -> None:
+    """Scroll as a person would, in one step in the page: after a reload the browser may put
+    the placeholder back in view and htmx swap it for the panel at once, and Playwright's own
+    scrolling waits on the element it found, which that swap detaches."""
+    page.evaluate("document.getElementById('compensation-panel').scrollIntoView()")
+
+
 def test_a_compensation_above_the_limit_is_approved_from_the_heads_worklist(
     browser, live_server, story
 ):
@@ -94,7 +101,7 @@ def test_a_compensation_above_the_limit_is_approved_from_the_heads_worklist(
     page.goto(f"{live_server.url}/complaints/{complaint.number}/")
     panel = page.locator("#compensation-panel")
     # The panel loads when scrolled to
-    panel.scroll_into_view_if_needed()
+    scroll_to_compensation(page)
     panel.locator("#assessment-form").wait_for()
 
     # Given the officer rates the four factors against the NT$3,000 package
@@ -147,7 +154,7 @@ def test_a_compensation_above_the_limit_is_approved_from_the_heads_worklist(
 
     # and the officer pays it out: no settlement is needed for a B case under NT$10,000
     page.reload()
-    page.locator("#compensation-panel").scroll_into_view_if_needed()
+    scroll_to_compensation(page)
     page.locator("#compensation-panel").get_by_role("button", name="標記為已支付").click()
     page.locator("#compensation-panel").get_by_text("已標記為已支付／已交付").wait_for()
     assert Compensation.objects.get().status == Status.PAID
