@@ -193,7 +193,7 @@ def checked_load(job: ImportJob, lookups: Lookups) -> tuple[list[RowPlan], int] 
             content = json.load(handle)
     except (OSError, ValueError):
         return None
-    if content.get("settings") != _settings(job):
+    if not isinstance(content, dict) or content.get("settings") != _settings(job):
         return None
     if content.get("lookups") != lookups_fingerprint(lookups):
         logger.info("import job %s: staff or catalogue changed since the dry run", job.pk)

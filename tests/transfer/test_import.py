@@ -533,10 +533,13 @@ def test_the_import_checks_again_when_the_staff_changed_since_the_dry_run(
 
 @pytest.mark.django_db
 def test_an_unreadable_kept_check_is_done_again(front_desk, therapist_a, dry_run):
-    from careloop.transfer import checked, services
+    from careloop.transfer import checked, importing, services
 
     job = dry_run(xlsx_bytes(_customers_and_contacts(therapist_a)), by=front_desk)
     checked.checked_path(job).write_text('{"settings": ', encoding="utf-8")
+    assert checked.checked_load(job, importing.Lookups(front_desk)) is None
+    checked.checked_path(job).write_text("[1, 2]", encoding="utf-8")
+    assert checked.checked_load(job, importing.Lookups(front_desk)) is None
 
     job = services.import_job_confirm(job=job, by=front_desk)
 
