@@ -43,12 +43,16 @@ def complaints_visible_to(*, user: User) -> QuerySet[Complaint]:
 
 def complaint_get_for_user(*, user: User, number: str) -> Complaint:
     """The case by number, or 404 when it does not exist or lies outside the user's branches."""
-    complaint = (
-        complaints_visible_to(user=user)
-        .select_related("branch", "customer", "owner", "received_by", "nature", "closed_by")
-        .filter(number=number)
-        .first()
+    return _visible_case(
+        complaints_visible_to(user=user).select_related(
+            "branch", "customer", "owner", "received_by", "nature", "closed_by"
+        ),
+        number,
     )
+
+
+def _visible_case(visible: QuerySet[Complaint], number: str) -> Complaint:
+    complaint = visible.filter(number=number).first()
     if complaint is None:
         raise Http404
     return complaint
@@ -189,9 +193,7 @@ def complaint_page(*, complaint: Complaint, user: User) -> CasePage:
 def complaint_page_for_user(*, user: User, number: str) -> CasePage:
     """The case page by number, or 404 as `complaint_get_for_user`: one read of the case
     where a permission check and then the page's read were two."""
-    complaint = _with_page_data(complaints_visible_to(user=user)).filter(number=number).first()
-    if complaint is None:
-        raise Http404
+    complaint = _visible_case(_with_page_data(complaints_visible_to(user=user)), number)
     return _case_page(complaint, user)
 
 
