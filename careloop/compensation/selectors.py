@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Exists, OuterRef, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -365,16 +365,24 @@ class CustomerPanel:
 def customer_panel(*, customer: Customer, user: User) -> CustomerPanel:
     """The customer's compensations on every case the user may see, newest first."""
     queryset = compensations_visible_to(user=user).filter(customer=customer)
-    totals = queryset.filter(status__in=GRANTED_STATES).aggregate(total=Sum("value"))
-    return CustomerPanel(
-        customer=customer,
-        compensations=list(
+    totals = queryset.aggregate(
+        count=Count("id"), granted=Sum("value", filter=Q(status__in=GRANTED_STATES))
+    )
+    # Most customers have none: the list (a join of eleven tables) is read only when there is one.
+    compensations = (
+        list(
             queryset.select_related(*_COMPENSATION_RELATED).order_by("-requested_at", "-id")[
                 :CUSTOMER_PANEL_ROWS
             ]
-        ),
-        count=queryset.count(),
-        granted_total=totals["total"] or 0,
+        )
+        if totals["count"]
+        else []
+    )
+    return CustomerPanel(
+        customer=customer,
+        compensations=compensations,
+        count=totals["count"],
+        granted_total=totals["granted"] or 0,
         total_spend=customer_spend(customer_id=customer.pk),
         abuse=abuse_status(customer_id=customer.pk),
         can_supervise=user_can(user, Capability.COMPLAINT_SUPERVISE),

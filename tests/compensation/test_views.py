@@ -343,6 +343,36 @@ def test_the_customer_panel_tag_shows_compensations_against_spend(
     assert case_b.number in html
 
 
+def test_the_customer_panel_counts_every_compensation_and_adds_up_the_granted_ones(
+    case_a, case_b, cs_a, customer, package_3000
+):
+    # Given one compensation granted within authority and one above it, awaiting approval
+    _grant(case_b, cs_a, 1500)
+    pending = _grant(case_a, cs_a, 2500)
+    assert pending.status == "pending_approval"
+    html = _render(
+        "{% load compensation %}{% compensation_customer_panel customer %}",
+        cs_a,
+        customer=customer,
+    )
+    # Then both are listed and only the granted one counts towards the total
+    assert case_a.number in html and case_b.number in html
+    assert "獲核補償合計</dt><dd>NT$1,500" in html
+
+
+def test_the_customer_panel_of_a_customer_without_compensation_skips_the_list(
+    cs_a, customer, package_3000
+):
+    with CaptureQueriesContext(connection) as queries:
+        html = _render(
+            "{% load compensation %}{% compensation_customer_panel customer %}",
+            cs_a,
+            customer=customer,
+        )
+    assert "尚無補償記錄。" in html and "NT$3,000" in html
+    assert not any("compensation_compensation" in q["sql"] and "LIMIT" in q["sql"] for q in queries)
+
+
 def test_the_customer_panel_flag_review_from_the_customer_page(
     client, make_case, cs_a, pt_head_a, customer
 ):

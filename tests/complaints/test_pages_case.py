@@ -1157,6 +1157,45 @@ def test_a_closed_or_archived_case_shows_no_edit_forms(client, pt_head_a, case, 
         assert moves == [] and "已歸檔，流程結束。" in html
 
 
+def test_folded_forms_are_rendered_when_opened(client, cs_a, case):
+    # Given an open case with an owner (so the assignment form is folded)
+    complaint = case(State.INVESTIGATING)
+    client.force_login(cs_a)
+
+    # When the page is shown, Then the folded forms are placeholders that ask for themselves
+    html = client.get(page_of(complaint)).content.decode()
+    folded = [("comm", "comm-content"), ("assign", "assign-owner"), ("grade", "grade-grade_reason")]
+    for name, field in folded:
+        assert f'name="{field}"' not in html, name
+        assert f'hx-get="{page_of(complaint)}?open={name}"' in html
+    # And the page asked for one renders that one open, with its fields
+    html = client.get(page_of(complaint), {"open": "comm"}).content.decode()
+    comms = html.split('<div id="collapsed-comm" class="collapsed-fields">')[1].split("</details>")[
+        0
+    ]
+    assert 'name="comm-content"' in comms and 'name="csrfmiddlewaretoken"' in comms
+    assert "<details open>\n    <summary>記錄客戶溝通" in html
+    assert 'name="assign-owner"' not in html
+
+
+def test_a_case_without_owner_shows_the_assignment_form_at_once(client, cs_a, case):
+    complaint = case(owner=None)
+    client.force_login(cs_a)
+    html = client.get(page_of(complaint)).content.decode()
+    assert 'name="assign-owner"' in section(html, "assign-panel")
+
+
+@pytest.mark.parametrize("state", [State.CLOSED, State.ARCHIVED])
+def test_asking_for_a_form_of_a_closed_case_shows_none(client, pt_head_a, case, state):
+    complaint = case(state)
+    client.force_login(pt_head_a)
+    for name in ("intake", "grade", "assign", "evidence", "comm", "action", "closing"):
+        html = client.get(page_of(complaint), {"open": name}).content.decode()
+        assert "collapsed-" not in html and "<textarea" not in html.replace(
+            section(html, "workflow-panel"), ""
+        ), name
+
+
 @pytest.mark.parametrize("htmx", [False, True])
 @pytest.mark.parametrize("state", [State.CLOSED, State.ARCHIVED])
 def test_every_edit_of_a_closed_or_archived_case_is_refused_citing_5_6_3(

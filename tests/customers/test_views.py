@@ -68,6 +68,53 @@ def test_customer_page_shows_the_whole_story(client, front_desk, branch_a):
         assert expected in html
 
 
+FOLDED = {
+    "next": "next-due_date",
+    "plan": "plan-assignee",
+    "needs": "needs-main_concerns",
+    "satisfaction": "satisfaction-score",
+    "event": "event-description",
+    "purchase": "purchase-package",
+}
+
+
+def test_customer_page_renders_a_folded_form_when_it_is_opened(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    page = reverse("customers:detail", args=[customer.number])
+
+    # The page shows the interaction form, and each folded form as a placeholder
+    html = client.get(page).content.decode()
+    assert 'name="interaction-summary"' in html
+    for name, field in FOLDED.items():
+        assert f'name="{field}"' not in html, name
+        assert f'hx-get="{page}?open={name}"' in html, name
+
+    # Asked for one (htmx when the <details> opens, or the link without JavaScript), the page
+    # renders that form open and leaves the others folded
+    for name, field in FOLDED.items():
+        html = client.get(page, {"open": name}).content.decode()
+        opened = rf'<details[^>]* open>\s*<summary>[^<]*</summary>\s*<div id="collapsed-{name}" '
+        assert re.search(opened, html), name
+        assert f'name="{field}"' in html, name
+        assert sum(f'name="{other}"' in html for other in FOLDED.values()) == 1, name
+
+
+def test_a_folded_form_sent_back_with_errors_is_shown_open(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk)
+    client.force_login(front_desk)
+    response = client.post(
+        reverse("customers:plan_add", args=[customer.number]),
+        {"plan-due_date": "2000-01-01", "plan-purpose": "efficacy_follow_up"},
+        **HTMX,
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert '<div id="collapsed-plan" class="collapsed-fields">' in html
+    assert "預定聯繫日期不可早於今天" in html
+    assert not ContactPlan.objects.exists()
+
+
 def test_customer_page_loads_its_change_history_when_it_is_scrolled_to(
     client, front_desk, branch_a
 ):
@@ -316,6 +363,7 @@ def test_htmx_interaction_with_bad_input_keeps_the_form_and_saves_nothing(
     html = response.content.decode()
     assert "只有摘要" in html
     assert "預定聯繫日期不可早於今天" in html
+    assert '<details class="next-plan" open>' in html  # the folded plan, open with its error
     assert not Interaction.objects.exists() and not ContactPlan.objects.exists()
 
 
