@@ -45,6 +45,20 @@ def test_phone_normalize_answers_mobiles_without_parsing_exactly_as_libphonenumb
     assert quick == parsed
 
 
+@given(
+    third=st.sampled_from("0123456789"), rest=st.text(alphabet="0123456789", min_size=7, max_size=7)
+)
+def test_phone_display_shows_mobiles_without_parsing_exactly_as_libphonenumber(third, rest):
+    # Given any stored number +8869x followed by eight digits, a mobile or not
+    e164 = f"+8869{third}{rest}"
+    # When it is displayed by the quick path, and by parsing it with the quick path switched off
+    quick = phone_display(e164)
+    with mock.patch.object(phones, "_TW_MOBILE_E164", re.compile(r"(?!)")):
+        parsed = phone_display(e164)
+    # Then both show the same
+    assert quick == parsed
+
+
 @pytest.mark.parametrize(
     "raw", ["(02)2345-6789", "02-2345-6789", "02 2345 6789", "+886 2 2345 6789"]
 )
