@@ -288,3 +288,11 @@ def test_help_page_explains_treatments(client, front_desk):
     client.force_login(front_desk)
     html = client.get(reverse("help")).content.decode()
     assert "療程與購買" in html and "使用一堂（最先到期的療程）" in html
+
+
+def test_help_page_has_no_template_syntax_left_in_its_text(client, front_desk):
+    # A help item broken while being edited shows its tag's remains as text.
+    client.force_login(front_desk)
+    html = client.get(reverse("help")).content.decode()
+    assert "%}" not in html and "{%" not in html and "{{" not in html
+    assert "收合的表單" in html and "已結案與已歸檔的案件為唯讀" in html
