@@ -147,7 +147,7 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "careloop.accounts.backends.StaffBackend",
 ]
 PASSWORD_HASHERS = [
     "careloop.accounts.hashers.Argon2PasswordHasher",

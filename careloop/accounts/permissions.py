@@ -7,14 +7,10 @@ the user object, so a page asks the database about its user at most twice.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
 
-from careloop.accounts.models import RoleCode
-
-if TYPE_CHECKING:
-    from careloop.accounts.models import User
+from careloop.accounts.models import RoleCode, User
 
 
 class Capability(StrEnum):
@@ -88,7 +84,12 @@ def user_branch_ids(user: User) -> frozenset[int] | None:
         return None
     cached = getattr(user, "_careloop_branch_ids", None)
     if cached is None:
-        ids = set(user.extra_branches.values_list("id", flat=True))
+        # The link table alone: the branches themselves are not needed for their ids.
+        ids = set(
+            User.extra_branches.through.objects.filter(user_id=user.pk).values_list(
+                "branch_id", flat=True
+            )
+        )
         if user.home_branch_id:
             ids.add(user.home_branch_id)
         cached = frozenset(ids)
