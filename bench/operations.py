@@ -365,7 +365,7 @@ def _capture(path: str, username: str) -> dict[str, Any]:
 
     client = Client()
     client.force_login(
-        User.objects.get(username=username), backend="django.contrib.auth.backends.ModelBackend"
+        User.objects.get(username=username), backend="careloop.accounts.backends.StaffBackend"
     )
     client.get(path)
     recorded: list[tuple[str, Any]] = []

@@ -16,6 +16,8 @@ from bench.gen_base import FULL, Clock, counts_for
 from bench.gen_customers import customers_plan
 from bench.gen_load import _bulk_models, load
 from bench.gen_people import Staff
+from bench.operations import _capture, operations_for
+from bench.run import manifest_normalise
 from careloop.accounts.models import Branch, User
 from careloop.complaints.deadlines import deadlines_compute, next_due_refresh, policy_from_terms
 from careloop.complaints.models import OPEN_STATES, Complaint
@@ -75,6 +77,18 @@ def test_the_benchmark_fixtures_resolve(manifest):
     assert (case.communications.count(), case.action_items.count()) == (3, 2)
     assert fixtures["worklist_user"] in usernames
     assert dt.datetime.strptime(fixtures["analysis_month"], "%Y-%m")
+
+
+def test_every_page_the_benchmark_times_answers_as_its_user(manifest):
+    # given the runner's reading of the manifest
+    reads = [op for op in operations_for(manifest_normalise(manifest)) if op.kind == "read"]
+    assert len(reads) == 7
+    for op in reads:
+        # when the runner captures the page's SQL, signed in as the operation's user
+        captured = _capture(op.path, op.user)
+        # then the page answers (not the login page) and its statements are recorded
+        assert captured["status"] == 200, op.name
+        assert captured["statements"], op.name
 
 
 def test_new_numbers_follow_the_loaded_ones(manifest):
