@@ -1,5 +1,9 @@
-import pytest
+from collections.abc import Iterator
 
+import pytest
+from django.utils import timezone
+
+from tests.clock import Clock, moment_from_option, suite_clock
 from tests.factories import BranchFactory, UserFactory
 
 
@@ -75,3 +79,44 @@ def pt_head_a(branch_a, departments):
         roles=["department_head"],
         email="pt_head_a@example.test",
     )
+
+
+# --- the clock (tests/clock.py) ------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--clock",
+        default="real",
+        help="real (default); hard: every test starts at 23:57 Asia/Taipei on the next national "
+        "holiday on a weekend, ticking; or an ISO moment with its time zone",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    try:
+        config.suite_moment = moment_from_option(  # type: ignore[attr-defined]
+            config.getoption("--clock"), today=timezone.localdate()
+        )
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from e
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    moment = config.suite_moment  # type: ignore[attr-defined]
+    return None if moment is None else f"clock: every test starts at {moment.isoformat()}"
+
+
+@pytest.fixture(autouse=True)
+def _suite_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Under --clock, each test starts at the same moment (before any fixture it asks for)."""
+    with suite_clock(request.config.suite_moment):
+        yield
+
+
+@pytest.fixture
+def clock(_suite_clock: None) -> Iterator[Clock]:
+    """Move the clock for the rest of a test: `clock.move_to("2026-02-13T16:00+08:00")`."""
+    moved = Clock()
+    yield moved
+    moved.stop()

@@ -1,11 +1,13 @@
 """Demo complaint cases at every stage of PT-P020, made through the real services.
 
 Each case is received some days ago and walked as far as its target stage; afterwards the
-moments are moved back to plausible times after receipt (the services stamp "now"), so the
-board shows a realistic mix of cases on track, at risk and overdue. On the way the handling
-tools are used as staff would: a reply from a template, a compensation assessed, offered and
-granted (one of them waiting in a department head's worklist), and a satisfaction survey sent
-and, for most closed cases, answered.
+moments are moved back to plausible times after receipt (the services stamp "now"). The cases
+left at receipt are received when their first deadline leaves one on track, one at risk and
+one overdue at the moment of the load, so the board shows all three whatever the day — a
+weekend, Lunar New Year, 23:57 — since the deadlines count Taiwanese working days. On the way
+the handling tools are used as staff would: a reply from a template, a compensation assessed,
+offered and granted (one of them waiting in a department head's worklist), and a satisfaction
+survey sent and, for most closed cases, answered.
 """
 
 from __future__ import annotations
@@ -33,7 +35,13 @@ from careloop.compensation.services import (
     purchases_for,
     settlement_record,
 )
-from careloop.complaints.deadlines import next_due_refresh
+from careloop.complaints.criteria import grade_suggest
+from careloop.complaints.deadlines import (
+    Standing,
+    deadlines_compute,
+    next_due_refresh,
+    standing_of,
+)
 from careloop.complaints.defaults import complaint_defaults_ensure
 from careloop.complaints.models import (
     ActionItem,
@@ -116,6 +124,8 @@ PLAN = (
     (State.ARCHIVED, 4),
 )
 ORDER = list(State)
+# What the cases left at receipt show on the board, in turn.
+RECEIVED_STANDINGS = (Standing.ON_TRACK, Standing.AT_RISK, Standing.OVERDUE)
 
 
 def complaints_demo_load(
@@ -123,6 +133,7 @@ def complaints_demo_load(
 ) -> int:
     complaint_defaults_ensure()
     rng = random.Random(f"{seed}:complaints")
+    receipts = random.Random(f"{seed}:receipts")
     natures = {n.code: n for n in Nature.objects.all()}
     departments = {d.code: d for d in Department.objects.all()}
     heads = {
@@ -134,7 +145,7 @@ def complaints_demo_load(
     count = 0
     customer_ids: dict[str, list[int]] = {}
     for stage, n in PLAN:
-        for _ in range(n):
+        for i in range(n):
             code = rng.choice(list(branches))
             branch = branches[code]
             story = rng.choice(STORIES)
@@ -155,6 +166,10 @@ def complaints_demo_load(
             received_at = _clinic_hours(now - dt.timedelta(days=days_ago), rng)
             if received_at > now:  # a clinic hour later today: take yesterday's
                 received_at -= dt.timedelta(days=1)
+            if stage == State.RECEIVED:
+                # Its own random stream: the other cases stay as they were on any day.
+                standing = RECEIVED_STANDINGS[i % len(RECEIVED_STANDINGS)]
+                story, received_at = _receipt_for(standing, now=now, branch=branch, rng=receipts)
             values = {
                 "branch": branch,
                 "customer": customer,
@@ -187,6 +202,39 @@ def complaints_demo_load(
         fingerprint="demo",
     )
     return count + 1
+
+
+def _receipt_for(
+    standing: Standing, *, now: dt.datetime, branch: Branch, rng: random.Random
+) -> tuple[Story, dt.datetime]:
+    """A story and a receipt time in clinic hours that leave a case just received `standing`
+    at `now`, searched hour by hour back from now with the case's own deadlines."""
+    latest = timezone.localtime(now).replace(minute=rng.randrange(0, 60, 5), second=0)
+    for story in rng.sample(STORIES, len(STORIES)):
+        grade = grade_suggest(story.criteria)
+        for hours_back in range(1, 24 * 31):
+            received_at = latest - dt.timedelta(hours=hours_back)
+            if not 9 <= received_at.hour < 20:
+                continue
+            deadlines = deadlines_compute(
+                received_at=received_at,
+                grade=grade,
+                branch_id=branch.pk,
+                channel=story.channel,
+                criteria=story.criteria,
+            )
+            due = min(
+                d
+                for d in (
+                    deadlines.first_response_due,
+                    deadlines.start_due,
+                    deadlines.resolution_due,
+                )
+                if d is not None
+            )
+            if standing_of(received_at=received_at, due=due, now=now) == standing:
+                return story, received_at
+    raise LookupError(f"no receipt time in a month leaves a new case {standing}")
 
 
 def _clinic_hours(moment: dt.datetime, rng: random.Random) -> dt.datetime:

@@ -1,10 +1,13 @@
 """Staff pickers read (id, name) pairs, offer what Django's own picker offers, and still
 validate a choice to the whole user."""
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.forms.models import ModelChoiceIterator
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from careloop.customers.forms import ContactPlanForm
 from tests.factories import UserFactory
@@ -40,8 +43,10 @@ def test_picker_reads_ids_and_names_not_whole_users(staff):
 
 
 def test_a_chosen_person_is_the_whole_user_and_an_outsider_is_refused(staff, therapist_b):
+    # a plan may not be due before today: tomorrow holds even if midnight passes mid-test
+    due = (timezone.localdate() + timedelta(days=1)).isoformat()
     form = ContactPlanForm(
-        {"plan-due_date": "2026-12-01", "plan-purpose": "routine_care", "plan-assignee": staff.pk},
+        {"plan-due_date": due, "plan-purpose": "routine_care", "plan-assignee": staff.pk},
         user=staff,
         prefix="plan",
     )
@@ -51,7 +56,7 @@ def test_a_chosen_person_is_the_whole_user_and_an_outsider_is_refused(staff, the
 
     outsider = ContactPlanForm(
         {
-            "plan-due_date": "2026-12-01",
+            "plan-due_date": due,
             "plan-purpose": "routine_care",
             "plan-assignee": therapist_b.pk,
         },

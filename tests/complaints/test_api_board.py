@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from careloop.complaints.models import Complaint, Nature, State
+from careloop.workcalendar.calendar import working_day_end
 from tests.complaints.test_api_intake import ApiClient
 from tests.factories import CustomerFactory
 
@@ -64,8 +65,13 @@ def test_board_lists_the_users_branch_soonest_deadline_first(api_cs, board):
     assert row["nature"]["code"] == "billing"
     assert [d["code"] for d in row["departments"]] == ["operations"]
     fresh = body["items"][2]
-    # a C case starts within 3 working days
-    assert fresh["standing"] == "on_track" and 0 < fresh["seconds_left"] <= 7 * 24 * 3600
+    # a C case starts by the end of the 3rd working day after its receipt, counted on the
+    # Taiwanese calendar from whatever day it is (a weekend or Lunar New Year stretches it)
+    received_on = timezone.localdate(board["c_fresh"].received_at)
+    due = working_day_end(after=received_on, n=3, branch_id=board["c_fresh"].branch_id)
+    assert dt.datetime.fromisoformat(fresh["due"]) == due
+    assert fresh["standing"] == "on_track"
+    assert 0 < fresh["seconds_left"] <= (due - board["c_fresh"].received_at).total_seconds()
     # closed cases on request
     assert numbers(api_cs.get("/complaints", {"closed": "true"})) == [board["c_old"].number]
 

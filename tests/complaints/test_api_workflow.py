@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from PIL import Image
 
 from careloop.complaints.models import ActionItem, Approval, Complaint, Evidence, State
@@ -91,18 +94,15 @@ def test_a_b_case_from_intake_to_archive(api_cs, api_pt_head):
     assert result["complaint"]["state"] == "executing"
     assert (result["approval"]["decision_label"], result["approval"]["comment"]) == ("核准", "同意")
     # an action item, then the customer is told and accepts
+    due = (timezone.localdate() + dt.timedelta(days=3)).isoformat()
     item = ok(
         api_cs.post(
             f"/complaints/{number}/action-items",
-            {"description": "補課一堂", "owner": "cs_a", "due_date": "2026-12-01"},
+            {"description": "補課一堂", "owner": "cs_a", "due_date": due},
         ),
         201,
     )
-    assert (item["done"], item["owner"]["username"], item["due_date"]) == (
-        False,
-        "cs_a",
-        "2026-12-01",
-    )
+    assert (item["done"], item["owner"]["username"], item["due_date"]) == (False, "cs_a", due)
     ok(api_cs.post(f"/complaints/{number}/transitions", {"to": "communicating"}))
     talk = ok(
         api_cs.post(
@@ -136,7 +136,11 @@ def test_a_b_case_from_intake_to_archive(api_cs, api_pt_head):
     assert done["done"] is True and done["done_by"]["username"] == "cs_a"
     case = ok(api_pt_head.post(f"/complaints/{number}/transitions", {"to": "closed"}))
     assert (case["state"], case["closed_by"]["username"]) == ("closed", "pt_head_a")
-    assert case["retention_until"].startswith("2029-")
+    # kept three years from the moment it closed (5.6.3; a 29 February closing to 1 March)
+    closed_at = dt.datetime.fromisoformat(case["closed_at"])
+    three_years = closed_at + relativedelta(years=3)
+    until = dt.datetime.fromisoformat(case["retention_until"])
+    assert three_years <= until <= three_years + dt.timedelta(days=1)
     # then it can be neither edited nor deleted (5.6.3)
     reasons = refused(api_cs.patch(f"/complaints/{number}", {"description": "改寫"}))
     assert reasons[0].startswith("PT-P020 5.6.3：")

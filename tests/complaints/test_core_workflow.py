@@ -2,7 +2,6 @@
 refuses with its clause, read-only closed cases, reopening, follow-up and milestones."""
 
 import datetime as dt
-from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,6 +27,7 @@ from careloop.complaints.services import (
 )
 from careloop.complaints.workflow import MoveInput, WorkflowRefused
 from careloop.customers.models import ContactPlan, ContactPurpose
+from tests.clock import at
 from tests.factories import CustomerFactory, UserFactory
 
 TAIPEI = ZoneInfo("Asia/Taipei")
@@ -829,7 +829,7 @@ def test_a_reopened_case_gets_a_new_resolution_deadline(b_case, cs_a, pt_head_a)
     assert complaint.resolved_at is not None and complaint.next_due is None
     # When it is reopened on Mon 2026-03-16 10:00
     reopened_at = dt.datetime(2026, 3, 16, 10, 0, tzinfo=TAIPEI)
-    with mock.patch("django.utils.timezone.now", return_value=reopened_at):
+    with at(reopened_at, tick=False):
         complaint = complaint_transition(
             complaint=complaint,
             to=State.INVESTIGATING,

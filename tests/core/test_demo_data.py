@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, time, timedelta
 
 import pytest
 from django.core.management import call_command
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from careloop.accounts.models import Branch, RoleCode, User
 from careloop.compensation.models import ApprovalRequest, Compensation, Status
+from careloop.complaints.deadlines import Standing
+from careloop.complaints.selectors import BoardFilters, board_rows, complaint_board
 from careloop.core.demo import DEMO_PASSWORD, demo_load
 from careloop.customers.models import (
     Anniversary,
@@ -26,6 +29,9 @@ from careloop.customers.models import (
 from careloop.customers.selectors import CustomerFilters, customer_search
 from careloop.replies.models import SentReply
 from careloop.surveys.models import SurveyResponse
+from careloop.workcalendar.calendar import TAIPEI
+from careloop.worklist.selectors import Scope, worklist_for
+from tests.clock import at, hard_moment
 
 TINY = 30
 RECORD_MODELS = (
@@ -232,3 +238,36 @@ def test_the_demo_cases_use_the_handling_tools(demo):
     # and replies went out from a template, and surveys came back with scores
     assert SentReply.objects.filter(template__isnull=False).exists()
     assert SurveyResponse.objects.filter(satisfaction__gte=1).exists()
+
+
+def _weekday_morning_months_ahead(months: int) -> datetime:
+    day = timezone.localdate() + timedelta(days=30 * months)
+    day += timedelta(days=-day.weekday())  # the Monday of that week
+    return datetime.combine(day, time(10, 0), tzinfo=TAIPEI)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        pytest.param(lambda: hard_moment(on_or_after=timezone.localdate()), id="hard-moment"),
+        pytest.param(lambda: _weekday_morning_months_ahead(7), id="a-monday-months-ahead"),
+    ],
+)
+def test_a_demo_loaded_on_another_day_has_work_for_that_day(db, moment):
+    # given the clock moved to another day (the demo is written relative to the day it runs)
+    with at(moment(), tick=False):
+        # when the demo is loaded on that day
+        demo_load(customers=TINY)
+        today = timezone.localdate()
+        ceo = User.objects.get(username="ceo")
+        head = User.objects.get(username="head_pt")
+
+        # then the branch's worklist has contacts due that very day
+        lines = worklist_for(user=head, scope=Scope.BRANCH)
+        assert sum(line.due == today for line in lines) >= 1
+        # and the board has cases on time, at risk and overdue
+        board = complaint_board(user=ceo, filters=BoardFilters())
+        standings = Counter(row.standing for row in board_rows(list(board)))
+        assert standings[Standing.ON_TRACK] >= 1, standings
+        assert standings[Standing.AT_RISK] >= 1, standings
+        assert standings[Standing.OVERDUE] >= 1, standings
