@@ -167,6 +167,15 @@ AXES_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The lock-out counts by the same client address as the public pages (behind the proxies).
+AXES_CLIENT_IP_CALLABLE = "careloop.core.clients.client_address"
+
+# How many reverse proxies stand in front of the app (each appends to X-Forwarded-For). With 0
+# the peer address is the client; set it to the number of proxies you run, never more, or a
+# client could choose its own address and escape the public pages' per-address limits.
+CARELOOP_PROXY_HOPS = env_int("CARELOOP_PROXY_HOPS", 0)
+if CARELOOP_PROXY_HOPS < 0:
+    raise ImproperlyConfigured(f"CARELOOP_PROXY_HOPS must be 0 or more, got {CARELOOP_PROXY_HOPS}")
 
 LANGUAGE_CODE = "zh-hant"
 LANGUAGES = [("zh-hant", "繁體中文")]

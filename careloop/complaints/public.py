@@ -13,9 +13,7 @@ date of receipt and the next step, and the same neutral answer for a wrong numbe
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,7 +22,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -38,6 +35,7 @@ from careloop.complaints.public_forms import (
 )
 from careloop.complaints.selectors import complaint_public_status
 from careloop.complaints.services import complaint_public_submit
+from careloop.core.clients import client_fingerprint
 from careloop.printing.qr import feedback_qr_rows, may_print_feedback_qr
 
 SUBMIT_LIMIT = 3
@@ -46,40 +44,6 @@ LOOKUP_LIMIT = 10
 LOOKUP_WINDOW = dt.timedelta(minutes=10)
 THANKS_SALT = "careloop.complaints.public.thanks"
 THANKS_MAX_AGE = 24 * 60 * 60
-
-
-# --- who is asking ----------------------------------------------------------------------------
-
-
-def client_address(request: HttpRequest) -> str:
-    """The client's address. Behind N reverse proxies (CARELOOP_PROXY_HOPS = N) it is the Nth
-    address from the right of X-Forwarded-For, the one the outermost trusted proxy saw;
-    anything further left is written by the client and not trusted."""
-    hops = int(getattr(settings, "CARELOOP_PROXY_HOPS", 0) or 0)
-    if hops > 0:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= hops:
-            return forwarded[-hops]
-    return request.META.get("REMOTE_ADDR", "")
-
-
-def client_fingerprint(request: HttpRequest) -> str:
-    """HMAC-SHA256 of the client address (an IPv6 client counts by its /64, which one home or
-    phone usually holds whole), keyed with SECRET_KEY: 64 hex characters."""
-    address = client_address(request)
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        key = address
-    else:
-        key = str(ipaddress.ip_network(f"{ip}/64", strict=False)) if ip.version == 6 else str(ip)
-    return salted_hmac(
-        "careloop.complaints.public.fingerprint", key, algorithm="sha256"
-    ).hexdigest()
 
 
 def submissions_exceeded(fingerprint: str, *, now: dt.datetime | None = None) -> bool:

@@ -8,7 +8,7 @@ sent to, but a forwarded link should not tell a stranger more.
 
 Requests are rate-limited per sender as the public complaint form is: counted in the
 database (every gunicorn worker sees the same count), keyed by the same salted hash of the
-client address (`complaints.public.client_fingerprint`), never the address itself.
+client address (`core.clients.client_fingerprint`), never the address itself.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from careloop.complaints.public import client_fingerprint
+from careloop.core.clients import client_fingerprint
 from careloop.surveys.forms import SurveyAnswerForm
 from careloop.surveys.models import Survey, SurveyVisit
 from careloop.surveys.services import SurveyRefused, survey_answer

@@ -340,9 +340,13 @@ def test_a_similar_case_shows_its_solution_outcome_and_similarity(library, new_l
 
 
 def test_similar_excludes_the_case_itself_and_open_cases(make_complaint, close_case, cs_a):
-    # Given a closed lateness case and an open one with the same words
+    # Given a closed lateness case (received within the library's years) and an open one
+    # with the same words
     closed = close_case(
-        make_complaint(description="治療師遲到半小時，在候診區等很久。"),
+        make_complaint(
+            description="治療師遲到半小時，在候診區等很久。",
+            received_at=timezone.now() - dt.timedelta(days=10),
+        ),
         summary="遲到",
         remedy="致歉",
         prevention="排程",
@@ -453,13 +457,14 @@ def test_an_empty_query_lists_closed_cases_newest_first_without_open_ones(
 def test_branch_b_does_not_find_branch_a_cases(
     library, new_lateness, make_complaint, close_case, cs_b, branch_b, senior
 ):
-    # Given a lateness case closed at branch B
+    # Given a lateness case closed at branch B, received within the library's years
     b_case = close_case(
         make_complaint(
             branch=branch_b,
             by=cs_b,
             description="治療師遲到二十分鐘才開始療程。",
             complainant_phone="+886912000999",
+            received_at=timezone.now() - dt.timedelta(days=10),
         ),
         summary="遲到",
         remedy="致歉",

@@ -11,8 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.complaints.models import PublicStatusLookup, State
-from careloop.complaints.public import LOOKUP_LIMIT, client_fingerprint
+from careloop.complaints.public import LOOKUP_LIMIT
 from careloop.complaints.services import complaint_transition, investigation_save
+from careloop.core.clients import client_fingerprint
 
 pytestmark = pytest.mark.django_db
 
