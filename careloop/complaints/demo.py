@@ -209,7 +209,9 @@ def _receipt_for(
 ) -> tuple[Story, dt.datetime]:
     """A story and a receipt time in clinic hours that leave a case just received `standing`
     at `now`, searched hour by hour back from now with the case's own deadlines."""
-    latest = timezone.localtime(now).replace(minute=rng.randrange(0, 60, 5), second=0)
+    latest = timezone.localtime(now).replace(
+        minute=rng.randrange(0, 60, 5), second=0, microsecond=0
+    )
     for story in rng.sample(STORIES, len(STORIES)):
         grade = grade_suggest(story.criteria)
         for hours_back in range(1, 24 * 31):
