@@ -163,6 +163,9 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# History is read, never posted back (core/admin.py refuses it; this hides the button).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 AXES_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]

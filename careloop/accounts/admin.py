@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from careloop.accounts.models import ApiToken, Branch, Department, Role, User
+from careloop.core.admin import HistoryAdmin
 
 
 @admin.register(Branch)
@@ -18,7 +18,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Role)
-class RoleAdmin(SimpleHistoryAdmin):
+class RoleAdmin(HistoryAdmin):
     list_display = ["code", "authority_limit"]
     fields = ["code", "authority_limit"]
 
@@ -28,7 +28,7 @@ class RoleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin, SimpleHistoryAdmin):
+class UserAdmin(DjangoUserAdmin, HistoryAdmin):
     list_display = ["username", "full_name", "home_branch", "department", "is_active"]
     list_filter = ["home_branch", "department", "roles", "is_active"]
     search_fields = ["username", "full_name", "email"]

@@ -3,7 +3,6 @@ and flags are written through the case page and the API, where the authority lim
 settlement rule live; nothing is deleted. Authority limits themselves are set on 角色."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from careloop.compensation.models import (
     AbuseFlag,
@@ -13,21 +12,11 @@ from careloop.compensation.models import (
     Offer,
     Settlement,
 )
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from careloop.core.admin import ReadOnlyHistoryAdmin
 
 
 @admin.register(Compensation)
-class CompensationAdmin(ReadOnlyAdmin):
+class CompensationAdmin(ReadOnlyHistoryAdmin):
     list_display = ["complaint", "customer", "branch", "kind", "value", "status", "requested_at"]
     list_filter = ["status", "kind", "branch"]
     list_select_related = ["complaint", "customer", "branch"]
@@ -36,32 +25,32 @@ class CompensationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(ReadOnlyAdmin):
+class ApprovalRequestAdmin(ReadOnlyHistoryAdmin):
     list_display = ["compensation", "branch", "value", "state", "requested_by", "decided_by"]
     list_filter = ["state", "branch"]
     list_select_related = ["compensation", "branch", "requested_by", "decided_by"]
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ReadOnlyAdmin):
+class AssessmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["complaint", "score", "level", "affected_amount", "assessed_by", "assessed_at"]
     list_filter = ["level"]
     list_select_related = ["complaint", "assessed_by"]
 
 
 @admin.register(Offer)
-class OfferAdmin(ReadOnlyAdmin):
+class OfferAdmin(ReadOnlyHistoryAdmin):
     list_display = ["complaint", "title", "refund_amount", "benefit_value", "chosen_at"]
     list_select_related = ["complaint"]
 
 
 @admin.register(Settlement)
-class SettlementAdmin(ReadOnlyAdmin):
+class SettlementAdmin(ReadOnlyHistoryAdmin):
     list_display = ["compensation", "signed_on", "signed_by", "recorded_by"]
     list_select_related = ["compensation", "recorded_by"]
 
 
 @admin.register(AbuseFlag)
-class AbuseFlagAdmin(ReadOnlyAdmin):
+class AbuseFlagAdmin(ReadOnlyHistoryAdmin):
     list_display = ["customer", "complaint_count", "raised_at", "acknowledged_by"]
     list_select_related = ["customer", "acknowledged_by"]

@@ -8,8 +8,6 @@ delete at all.
 """
 
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
-from simple_history.admin import SimpleHistoryAdmin
 
 from careloop.complaints.models import (
     ActionItem,
@@ -24,10 +22,11 @@ from careloop.complaints.models import (
     Solution,
     Transition,
 )
+from careloop.core.admin import HistoryAdmin, ReadOnlyAdmin, ReadOnlyHistoryAdmin
 
 
 @admin.register(Nature)
-class NatureAdmin(SimpleHistoryAdmin):
+class NatureAdmin(HistoryAdmin):
     list_display = ["name", "code", "position", "is_active"]
     list_editable = ["position", "is_active"]
     search_fields = ["name", "code"]
@@ -38,7 +37,7 @@ class NatureAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DeadlinePolicy)
-class DeadlinePolicyAdmin(SimpleHistoryAdmin):
+class DeadlinePolicyAdmin(HistoryAdmin):
     list_display = [
         "grade",
         "start_amount",
@@ -49,27 +48,6 @@ class DeadlinePolicyAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        # django-simple-history saves a posted earlier version (a revert) without asking
-        # has_change_permission: a closed case could be put back to 「已接收」. These records
-        # change only through the services, so an earlier version is shown, never posted.
-        if request.method != "GET" and not self.has_change_permission(request):
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class _ChildInline(admin.TabularInline):

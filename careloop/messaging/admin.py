@@ -2,14 +2,13 @@
 delivery task records their outcome; the admin is where staff look one up."""
 
 from django.contrib import admin
-from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from careloop.core.admin import ReadOnlyHistoryAdmin
 from careloop.messaging.models import OutboundMessage
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(SimpleHistoryAdmin):
+class OutboundMessageAdmin(ReadOnlyHistoryAdmin):
     list_display = ["created_at", "channel", "to", "subject", "status", "complaint", "sent_by"]
     list_filter = ["status", "channel", "created_at"]
     search_fields = ["to", "subject", "key", "complaint__number"]
@@ -17,16 +16,3 @@ class OutboundMessageAdmin(SimpleHistoryAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     raw_id_fields = ["customer", "complaint", "sent_by"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(
-        self, request: HttpRequest, obj: OutboundMessage | None = None
-    ) -> bool:
-        return False
-
-    def has_delete_permission(
-        self, request: HttpRequest, obj: OutboundMessage | None = None
-    ) -> bool:
-        return False

@@ -2,25 +2,16 @@
 which keeps one per recipient and key, and read by their recipients."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
+from careloop.core.admin import ReadOnlyAdmin
 from careloop.notifications.models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     list_display = ["title", "recipient", "key", "created_at", "read_at", "emailed_at"]
     list_filter = [("read_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["key", "title", "recipient__username", "recipient__full_name"]
     list_select_related = ["recipient"]
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Notification | None = None) -> bool:
-        return False

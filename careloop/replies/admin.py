@@ -2,14 +2,13 @@
 their history. Sent replies are read-only: `services.reply_send` writes them."""
 
 from django.contrib import admin
-from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from careloop.core.admin import HistoryAdmin, ReadOnlyAdmin
 from careloop.replies.models import AvoidPhrase, ReplyTemplate, SentReply
 
 
 @admin.register(ReplyTemplate)
-class ReplyTemplateAdmin(SimpleHistoryAdmin):
+class ReplyTemplateAdmin(HistoryAdmin):
     list_display = ["name", "channel", "active", "position", "updated_at", "updated_by"]
     list_filter = ["channel", "active"]
     search_fields = ["name", "subject", "body"]
@@ -17,7 +16,7 @@ class ReplyTemplateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(AvoidPhrase)
-class AvoidPhraseAdmin(SimpleHistoryAdmin):
+class AvoidPhraseAdmin(HistoryAdmin):
     list_display = ["phrase", "category", "active", "updated_at", "updated_by"]
     list_filter = ["category", "active"]
     search_fields = ["phrase", "suggestion"]
@@ -25,19 +24,10 @@ class AvoidPhraseAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SentReply)
-class SentReplyAdmin(admin.ModelAdmin):
+class SentReplyAdmin(ReadOnlyAdmin):
     list_display = ["sent_at", "complaint", "by", "message", "override_reason"]
     list_select_related = ["complaint", "by", "message"]
     search_fields = ["complaint__number"]
     raw_id_fields = ["complaint", "message", "communication", "template", "by"]
     date_hierarchy = "sent_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: SentReply | None = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: SentReply | None = None) -> bool:
-        return False

@@ -2,24 +2,13 @@
 send the message) and answered through their link; nothing here writes either."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from careloop.core.admin import ReadOnlyHistoryAdmin
 from careloop.surveys.models import Survey, SurveyResponse
 
 
-class _ReadOnly(SimpleHistoryAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Survey)
-class SurveyAdmin(_ReadOnly):
+class SurveyAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "id",
         "kind",
@@ -36,6 +25,6 @@ class SurveyAdmin(_ReadOnly):
 
 
 @admin.register(SurveyResponse)
-class SurveyResponseAdmin(_ReadOnly):
+class SurveyResponseAdmin(ReadOnlyHistoryAdmin):
     list_display = ["survey", "satisfaction", "recommend", "answered_at"]
     list_select_related = ["survey"]

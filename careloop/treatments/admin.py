@@ -2,13 +2,13 @@
 they are recorded on the customer page or through the API, where the rules live."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from careloop.core.admin import HistoryAdmin, ReadOnlyHistoryAdmin
 from careloop.treatments.models import Product, Purchase, SessionUse, TreatmentPackage
 from careloop.treatments.services import catalogue_may_edit
 
 
-class CatalogueAdmin(SimpleHistoryAdmin):
+class CatalogueAdmin(HistoryAdmin):
     list_filter = ["category", "is_active"]
     search_fields = ["name"]
 
@@ -33,19 +33,8 @@ class ProductAdmin(CatalogueAdmin):
     list_display = ["name", "category", "price", "is_active"]
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Purchase)
-class PurchaseAdmin(ReadOnlyAdmin):
+class PurchaseAdmin(ReadOnlyHistoryAdmin):
     list_display = [
         "purchased_on",
         "customer",
@@ -63,7 +52,7 @@ class PurchaseAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SessionUse)
-class SessionUseAdmin(ReadOnlyAdmin):
+class SessionUseAdmin(ReadOnlyHistoryAdmin):
     list_display = ["used_on", "customer", "purchase", "therapist", "branch"]
     list_select_related = ["customer", "purchase", "therapist", "branch"]
     show_full_result_count = False

@@ -9,14 +9,14 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from careloop.core.admin import HistoryAdmin
 from careloop.workcalendar import services
 from careloop.workcalendar.forms import ClosureForm, ExtraWorkingDayForm
 from careloop.workcalendar.models import Closure, ExtraWorkingDay
 
 
-class CalendarEntryAdmin(SimpleHistoryAdmin):
+class CalendarEntryAdmin(HistoryAdmin):
     list_filter = ["branch"]
     list_select_related = ["branch", "created_by"]
     date_hierarchy = "date"

@@ -17,6 +17,7 @@ from careloop.complaints.models import (
     Transition,
 )
 from careloop.complaints.services import complaint_regrade
+from tests.admin_forms import admin_form_posted
 from tests.complaints.test_pages_case import advance
 from tests.factories import UserFactory
 
@@ -45,21 +46,6 @@ def closed_case(make_complaint, cs_a, pt_head_a):
 
 def _admin(name, *args):
     return reverse(f"admin:complaints_{name}", args=args)
-
-
-def _posted(form):
-    """What a browser would post for this admin form as it stands."""
-    data = {}
-    for name, field in form.fields.items():
-        value = form[name].value()
-        if value is None:
-            continue
-        if hasattr(field.widget, "widgets"):  # date and time in two inputs
-            for index, part in enumerate(field.widget.decompress(value)):
-                data[f"{name}_{index}"] = part
-        else:
-            data[name] = value
-    return data
 
 
 def _row(complaint):
@@ -131,7 +117,7 @@ def test_reverting_to_an_earlier_version_is_refused(client, root, request, which
     assert 'name="_save"' not in page.content.decode()
 
     # And posting it back (a revert, every field as the version had it) is refused
-    data = _posted(page.context["adminform"].form)
+    data = admin_form_posted(page.context["adminform"].form)
     assert data["state"] == State.RECEIVED
     response = client.post(url, data)
     assert response.status_code == 403
