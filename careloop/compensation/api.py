@@ -56,7 +56,12 @@ from careloop.compensation.selectors import (
     compensation_list,
     flag_get_for_user,
 )
-from careloop.compensation.services import CompensationRefused, settlement_reason
+from careloop.compensation.services import (
+    CompensationRefused,
+    case_granted_totals,
+    case_total_with,
+    settlement_reason,
+)
 from careloop.complaints.models import Complaint
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.complaints.workflow import WorkflowRefused
@@ -339,8 +344,12 @@ def _flagged(compensation: Compensation) -> bool:
     ).exists()
 
 
-def _compensation_out(k: Compensation, *, flagged: bool | None = None) -> dict[str, Any]:
+def _compensation_out(
+    k: Compensation, *, granted: dict[int, int], flagged: bool | None = None
+) -> dict[str, Any]:
+    """`granted`: the granted totals of the cases (`case_granted_totals`), read once a list."""
     complaint = k.complaint
+    case_total = case_total_with(k, granted.get(k.complaint_id, 0))
     request = getattr(k, "approval_request", None)
     settlement = getattr(k, "settlement", None)
     return {
@@ -366,6 +375,7 @@ def _compensation_out(k: Compensation, *, flagged: bool | None = None) -> dict[s
             "state": request.state,
             "state_label": request.get_state_display(),
             "value": request.value,
+            "case_total": request.case_total,
             "requested_by": _staff(request.requested_by),
             "requested_at": request.requested_at,
             "decided_by": _staff(request.decided_by),
@@ -374,7 +384,10 @@ def _compensation_out(k: Compensation, *, flagged: bool | None = None) -> dict[s
         }
         if request
         else None,
-        "settlement_required": bool(settlement_reason(grade=complaint.grade, value=k.value)),
+        "settlement_required": bool(
+            settlement_reason(grade=complaint.grade, value=k.value, case_total=case_total)
+        ),
+        "case_total": case_total,
         "settlement": {
             "signed_on": settlement.signed_on,
             "signed_by": settlement.signed_by,
@@ -393,7 +406,14 @@ def _compensation_out(k: Compensation, *, flagged: bool | None = None) -> dict[s
 
 
 def _fresh(user: User, compensation_id: int) -> dict[str, Any]:
-    return _compensation_out(compensation_get_for_user(user=user, compensation_id=compensation_id))
+    compensation = compensation_get_for_user(user=user, compensation_id=compensation_id)
+    granted = case_granted_totals(complaint_ids=[compensation.complaint_id])
+    return _compensation_out(compensation, granted=granted)
+
+
+def _out_list(rows: list[Compensation]) -> list[dict[str, Any]]:
+    granted = case_granted_totals(complaint_ids={k.complaint_id for k in rows})
+    return [_compensation_out(k, granted=granted, flagged=k.flagged) for k in rows]
 
 
 @router.get(
@@ -406,7 +426,7 @@ def case_compensations(request: HttpRequest, number: str) -> list[dict[str, Any]
     user = _user(request)
     complaint = _case(user, number)
     rows = compensation_list(user=user, filters=ListFilters()).filter(complaint=complaint)
-    return [_compensation_out(k, flagged=k.flagged) for k in rows.order_by("requested_at", "id")]
+    return _out_list(list(rows.order_by("requested_at", "id")))
 
 
 @router.post(
@@ -419,13 +439,18 @@ def compensation_create(
 ) -> Status[dict[str, Any]]:
     """依客戶選擇的方案（`offer`）或自行填寫的價值、類型與內容提出補償。在您角色的授權上限內
     即核准（status approved）；超過時送交授權上限足夠的人員（本院所，或高級管理層）核准
-    （status pending_approval，並通知他們、列入其今日待辦）。"""
+    （status pending_approval，並通知他們、列入其今日待辦）。授權上限以本案補償累計計算：
+    分成多筆提出，與一次提出相同。
+
+    建議帶 `Idempotency-Key` 標頭（您自訂、最多 64 字元）：同一人以同一鍵重送，只會核予一次，
+    並回傳第一次的補償。"""
     user = _user(request)
     complaint = _case(user, number)
     offers = Offer.objects.filter(
         complaint=complaint, withdrawn_at__isnull=True, chosen_at__isnull=False
     )
-    form = GrantForm(_form_data(payload.model_dump()), offers=offers)
+    values = {**payload.model_dump(), "idempotency_key": request.headers.get("Idempotency-Key")}
+    form = GrantForm(_form_data(values), offers=offers)
     data = _valid(form)
     with _refusals():
         compensation = services.compensation_grant(
@@ -434,6 +459,7 @@ def compensation_create(
             value=data["value"],
             kind=data["kind"],
             description=data["description"],
+            idempotency_key=data["idempotency_key"],
             by=user,
         )
     return Status(201, _fresh(user, compensation.pk))
@@ -484,7 +510,7 @@ def compensations_list(
         "count": queryset.count(),
         "limit": params.limit,
         "offset": params.offset,
-        "items": [_compensation_out(k, flagged=k.flagged) for k in page],
+        "items": _out_list(list(page)),
     }
 
 

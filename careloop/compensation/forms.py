@@ -4,6 +4,7 @@ with the same zh-Hant message beside the same field. The rules live in `services
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from pathlib import PurePath
 from typing import Any
 
@@ -149,11 +150,20 @@ class GrantForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("依方案時可留空，即為方案的內容。"),
     )
+    # Made with the form, sent back with it: a second click sends the same key and grants once.
+    idempotency_key = forms.RegexField(
+        regex=r"^[\x21-\x7e]{1,64}$",
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid": _("冪等鍵須為 1 至 64 個英數字或符號。")},
+    )
 
     def __init__(self, *args: Any, offers: QuerySet[Offer] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if offers is not None:
             self.fields["offer"].queryset = offers
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

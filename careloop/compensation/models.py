@@ -246,12 +246,22 @@ class Compensation(ChoiceLabels, models.Model):
     )
     done_at = models.DateTimeField(_("支付／交付時間"), null=True, blank=True)
     done_note = models.TextField(_("支付／交付說明"), blank=True)
+    # The client's key for this grant (a page's form, an API caller's Idempotency-Key): the
+    # same key from the same person grants once, however often it is sent.
+    idempotency_key = models.CharField(_("冪等鍵"), max_length=64, blank=True, default="")
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("補償")
         verbose_name_plural = _("補償")
         ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requested_by", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="compensation_idempotency_key",
+            )
+        ]
         indexes = [
             models.Index(fields=["branch", "-requested_at"], name="compensation_branch"),
             models.Index(
@@ -273,8 +283,9 @@ class Compensation(ChoiceLabels, models.Model):
 
 
 class ApprovalRequest(ChoiceLabels, models.Model):
-    """分層授權: a compensation above its granter's limit waits for someone whose limit covers
-    it (in the case's branch, or senior management chain-wide). The requester cannot decide."""
+    """分層授權: a compensation that takes its case's granted total above its granter's limit
+    waits for someone whose limit covers that total (in the case's branch, or senior
+    management chain-wide). The requester cannot decide."""
 
     class State(models.TextChoices):
         PENDING = "pending", _("待核准")
@@ -291,6 +302,9 @@ class ApprovalRequest(ChoiceLabels, models.Model):
         "accounts.Branch", verbose_name=_("院所"), on_delete=models.PROTECT, related_name="+"
     )
     value = models.PositiveIntegerField(_("申請金額"), validators=_MONEY)
+    # The authority limits count per case (domain.md §4): what the approver authorises is the
+    # case's granted total with this compensation, as it stood when the request was made.
+    case_total = models.PositiveIntegerField(_("本案累計金額（含此筆）"), default=0)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("申請人"),

@@ -93,10 +93,11 @@ def level_range(level: str) -> str:
     }[Level(level)]
 
 
-def settlement_required(*, grade: str, value: int) -> bool:
-    """A grade-A case's payout of any value, or any payout above the threshold. A
-    compensation worth nothing (an apology, priority booking) settles no dispute over money."""
-    return (grade in SETTLEMENT_GRADES and value > 0) or value > SETTLEMENT_ABOVE
+def settlement_required(*, grade: str, value: int, case_total: int) -> bool:
+    """A grade-A case's payout of any value, or any payout on a case whose granted total (with
+    this one) is above the threshold. A compensation worth nothing (an apology, priority
+    booking) settles no dispute over money."""
+    return value > 0 and (grade in SETTLEMENT_GRADES or max(value, case_total) > SETTLEMENT_ABOVE)
 
 
 # --- offers ----------------------------------------------------------------------------------

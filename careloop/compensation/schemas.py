@@ -153,6 +153,9 @@ class ApprovalOut(Schema):
     state: str = Field(..., description="pending / approved / rejected")
     state_label: str = Field(..., description="審核狀態名稱")
     value: int = Field(..., description="申請金額（新台幣）")
+    case_total: int = Field(
+        ..., description="申請時本案補償累計（含此筆，新台幣）：核准人的授權上限須涵蓋此數"
+    )
     requested_by: StaffOut = Field(..., description="申請人")
     requested_at: LocalDateTime = Field(..., description="申請時間")
     decided_by: StaffOut | None = Field(None, description="審核人")
@@ -192,8 +195,10 @@ class CompensationOut(Schema):
     approved_at: LocalDateTime | None = Field(None, description="核准時間")
     approval: ApprovalOut | None = Field(None, description="超過授權上限時的核准申請")
     settlement_required: bool = Field(
-        ..., description="是否須先登錄和解書才能標記已支付（A 級客訴或超過 NT$10,000）"
+        ...,
+        description="是否須先登錄和解書才能標記已支付（A 級客訴，或本案補償累計超過 NT$10,000）",
     )
+    case_total: int = Field(..., description="本案補償累計（已核准、已支付、已交付，含此筆）")
     settlement: SettlementOut | None = Field(None, description="和解書")
     done_by: StaffOut | None = Field(None, description="標記已支付／已交付的人員")
     done_at: LocalDateTime | None = Field(None, description="已支付／已交付時間")

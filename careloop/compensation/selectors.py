@@ -30,6 +30,7 @@ from careloop.compensation.models import (
     Status,
 )
 from careloop.compensation.services import (
+    case_total_with,
     compensated_complaints,
     decide_refusal,
     may_work_on,
@@ -154,8 +155,8 @@ def approvals_pending_for(*, user: User) -> list[ApprovalRequest]:
     requests = ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).exclude(
         requested_by_id=user.pk
     )
-    if limit is not None:
-        requests = requests.filter(value__lte=limit)
+    if limit is not None:  # the case's total with the compensation, not the request alone
+        requests = requests.filter(case_total__lte=limit, value__lte=limit)
     branch_ids = user_branch_ids(user)
     if branch_ids is not None:
         requests = requests.filter(branch_id__in=branch_ids)
@@ -310,16 +311,22 @@ def case_panel(*, complaint: Complaint, user: User) -> CasePanel:
         .select_related(*_COMPENSATION_RELATED)
         .order_by("requested_at", "id")
     )
+    granted = sum(k.value for k in compensations if k.is_granted)
     lines = []
     for compensation in compensations:
         request = getattr(compensation, "approval_request", None)
         refusal = (
-            decide_refusal(user, request) if request is not None and request.is_pending else None
+            decide_refusal(user, request, case_total=granted + request.value)
+            if request is not None and request.is_pending
+            else None
         )
+        case_total = case_total_with(compensation, granted)
         lines.append(
             CompensationLine(
                 compensation,
-                settlement_reason(grade=complaint.grade, value=compensation.value),
+                settlement_reason(
+                    grade=complaint.grade, value=compensation.value, case_total=case_total
+                ),
                 refusal,
             )
         )

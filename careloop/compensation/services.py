@@ -9,12 +9,13 @@ of §4 says no, with the reason). Rows two people may decide at once are re-read
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -324,15 +325,27 @@ def compensation_grant(
     value: int | None = None,
     kind: str = "",
     description: str = "",
+    idempotency_key: str = "",
 ) -> Compensation:
-    """Grant a compensation: within the granter's authority limit it is approved at once;
-    above it an approval request goes to those whose limit covers it (分層授權).
+    """Grant a compensation: when the case's granted total with it stays within the granter's
+    authority limit it is approved at once; above, an approval request goes to those whose
+    limit covers that total (分層授權, counted per case so that splitting a payout into small
+    grants needs the same approval as paying it whole).
 
     From the customer's chosen option by default (its value, kind and wording), or as typed.
     The compensation is created 提議中 and moves on in the same transaction, so its history
-    shows both steps.
+    shows both steps. A grant sent again with the same `idempotency_key` by the same person (a
+    double click, a retried request) returns the first one and grants nothing more.
     """
     complaint = _locked_case(complaint, by)
+    if idempotency_key:
+        earlier = Compensation.objects.filter(
+            requested_by=by, idempotency_key=idempotency_key
+        ).first()
+        if earlier is not None:
+            if earlier.complaint_id != complaint.pk:
+                raise CompensationRefused(_("此冪等鍵已用於另一件客訴的補償，請換一個。"))
+            return earlier
     errors: dict[str, list[str]] = {}
     if offer is not None:
         offer = Offer.objects.select_for_update().filter(pk=offer.pk).first()
@@ -379,13 +392,32 @@ def compensation_grant(
         status=Status.PROPOSED,
         requested_by=by,
         requester_limit=limit,
+        idempotency_key=idempotency_key,
     )
     _save(compensation, by=by)
-    if limit_covers(limit, value):
+    case_total = case_granted_total(complaint_id=complaint.pk) + value
+    if limit_covers(limit, case_total):
         _approve(compensation, by=by)
     else:
-        _approval_request(compensation, by=by)
+        _approval_request(compensation, case_total=case_total, by=by)
     return compensation
+
+
+def case_granted_totals(*, complaint_ids: Iterable[int]) -> dict[int, int]:
+    """What each case has granted so far (approved, paid or delivered), in NT$, in one query;
+    a case with nothing granted is absent. A rule that depends on it reads it with the case
+    locked (`_locked_case`)."""
+    rows = (
+        Compensation.objects.filter(complaint_id__in=list(complaint_ids), status__in=GRANTED_STATES)
+        .values("complaint_id")
+        .annotate(total=Sum("value"))
+        .order_by()
+    )
+    return {row["complaint_id"]: int(row["total"]) for row in rows}
+
+
+def case_granted_total(*, complaint_id: int) -> int:
+    return case_granted_totals(complaint_ids=[complaint_id]).get(complaint_id, 0)
 
 
 def _approve(compensation: Compensation, *, by: User) -> None:
@@ -397,20 +429,21 @@ def _approve(compensation: Compensation, *, by: User) -> None:
         abuse_flag_check(customer_id=compensation.customer_id, compensation=compensation, by=by)
 
 
-def _approval_request(compensation: Compensation, *, by: User) -> ApprovalRequest:
+def _approval_request(compensation: Compensation, *, case_total: int, by: User) -> ApprovalRequest:
     compensation.status = Status.PENDING_APPROVAL
     _save(compensation, by=by)
     request = ApprovalRequest(
         compensation=compensation,
         branch_id=compensation.branch_id,
         value=compensation.value,
+        case_total=case_total,
         requested_by=by,
     )
     _save(request, by=by)
     complaint = compensation.complaint
     approvers = [
         u
-        for u in approvers_for(branch_id=compensation.branch_id, value=compensation.value)
+        for u in approvers_for(branch_id=compensation.branch_id, value=case_total)
         if u.pk != by.pk
     ]
     _notify(
@@ -419,13 +452,14 @@ def _approval_request(compensation: Compensation, *, by: User) -> ApprovalReques
         title=_("補償待核准：客訴 %(number)s %(value)s")
         % {"number": complaint.number, "value": ntd(compensation.value)},
         body=_(
-            "%(who)s 提出補償 %(value)s（%(kind)s），超過其授權上限 %(limit)s，請核准或駁回。\n"
-            "%(description)s"
+            "%(who)s 提出補償 %(value)s（%(kind)s），本案累計 %(total)s，超過其授權上限 "
+            "%(limit)s，請核准或駁回。\n%(description)s"
         )
         % {
             "who": by,
             "value": ntd(compensation.value),
             "kind": compensation.get_kind_display(),
+            "total": ntd(case_total),
             "limit": limit_display(compensation.requester_limit),
             "description": compensation.description,
         },
@@ -434,16 +468,26 @@ def _approval_request(compensation: Compensation, *, by: User) -> ApprovalReques
     return request
 
 
-def decide_refusal(user: User, request: ApprovalRequest) -> str | None:
-    """Why this user may not decide this request, or None when they may."""
+def decide_refusal(
+    user: User, request: ApprovalRequest, *, case_total: int | None = None
+) -> str | None:
+    """Why this user may not decide this request, or None when they may. The limit must cover
+    the case's total with this compensation: `case_total` as it stands now (the decision reads
+    it under lock), the request's own when not given (a page showing the request)."""
     if request.requested_by_id == user.pk:
         return _("不可核准自己提出的補償申請。")
     limit = user_authority_limit(user)
-    if not limit_covers(limit, request.value):
-        return _("您的授權上限為 %(limit)s，不足以核准 %(value)s 的補償。") % {
-            "limit": limit_display(limit),
-            "value": ntd(request.value),
-        }
+    total = request.case_total if case_total is None else case_total
+    total = max(total, request.value)
+    if not limit_covers(limit, total):
+        if total == request.value:
+            return _("您的授權上限為 %(limit)s，不足以核准 %(value)s 的補償。") % {
+                "limit": limit_display(limit),
+                "value": ntd(request.value),
+            }
+        return _(
+            "您的授權上限為 %(limit)s，不足以核准此筆 %(value)s：本案補償累計將達 %(total)s。"
+        ) % {"limit": limit_display(limit), "value": ntd(request.value), "total": ntd(total)}
     return None
 
 
@@ -454,6 +498,11 @@ def approval_decide(
     """The approver approves or rejects (a rejection says why). Two approvers at once: the
     second finds it decided."""
     _check_branch(by, request.branch_id)
+    # The case first (as a grant locks it), so the total read below cannot move meanwhile.
+    complaint_id = Compensation.objects.values_list("complaint_id", flat=True).get(
+        pk=request.compensation_id
+    )
+    Complaint.objects.select_for_update().filter(pk=complaint_id).exists()
     request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
     if not request.is_pending:
         raise CompensationRefused(
@@ -464,7 +513,8 @@ def approval_decide(
                 "decision": request.get_state_display(),
             }
         )
-    refusal = decide_refusal(by, request)
+    case_total = case_granted_total(complaint_id=complaint_id) + request.value
+    refusal = decide_refusal(by, request, case_total=case_total)
     if refusal:
         raise PermissionDenied(refusal)
     note = note.strip()
@@ -500,22 +550,37 @@ def approval_decide(
 # --- settlement and payment --------------------------------------------------------------------
 
 
-def settlement_reason(*, grade: str, value: int) -> str:
-    """Why a signed settlement is needed before payment, or "" when it is not."""
-    if not rules.settlement_required(grade=grade, value=value):
+def settlement_reason(*, grade: str, value: int, case_total: int) -> str:
+    """Why a signed settlement is needed before payment, or "" when it is not. `case_total`
+    is the case's granted total with this compensation (a payout split in two still counts
+    whole)."""
+    if not rules.settlement_required(grade=grade, value=value, case_total=case_total):
         return ""
     if value > rules.SETTLEMENT_ABOVE:
         return _("補償金額超過 %(limit)s，須先登錄客戶簽署的和解書，才能標記為已支付或已交付。") % {
             "limit": ntd(rules.SETTLEMENT_ABOVE)
         }
+    if case_total > rules.SETTLEMENT_ABOVE:
+        return _(
+            "本案補償累計 %(total)s，超過 %(limit)s，須先登錄客戶簽署的和解書，"
+            "才能標記為已支付或已交付。"
+        ) % {"total": ntd(case_total), "limit": ntd(rules.SETTLEMENT_ABOVE)}
     return _("A 級客訴的補償須先登錄客戶簽署的和解書，才能標記為已支付或已交付。")
 
 
+def case_total_with(compensation: Compensation, granted_total: int) -> int:
+    """The case's granted total counting this compensation once, granted or not yet."""
+    return granted_total + (0 if compensation.is_granted else compensation.value)
+
+
 def _locked_compensation(compensation: Compensation, by: User) -> Compensation:
+    """The compensation under a row lock, its case locked first (the order a grant and a
+    decision take), so the case's total cannot move while a rule reads it."""
     complaint = compensation.complaint
     _check_branch(by, complaint.branch_id)
     if not may_handle(by, complaint):
         raise PermissionDenied(_("只有客戶服務部、主管或本案負責人可以處理補償。"))
+    Complaint.objects.select_for_update().filter(pk=complaint.pk).exists()
     return (
         Compensation.objects.select_for_update(of=("self",))
         .select_related("complaint")
@@ -582,7 +647,12 @@ def compensation_mark_done(*, compensation: Compensation, note: str = "", by: Us
         )
     if compensation.status != Status.APPROVED:  # pragma: no cover - proposed never persists
         raise CompensationRefused(_("此補償尚未核准。"))
-    reason = settlement_reason(grade=compensation.complaint.grade, value=compensation.value)
+    granted = case_granted_total(complaint_id=compensation.complaint_id)
+    reason = settlement_reason(
+        grade=compensation.complaint.grade,
+        value=compensation.value,
+        case_total=case_total_with(compensation, granted),
+    )
     if reason and not Settlement.objects.filter(compensation=compensation).exists():
         raise CompensationRefused(reason)
     compensation.status = compensation.done_status

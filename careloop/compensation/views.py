@@ -263,6 +263,7 @@ def compensation_grant(request: HttpRequest, number: str) -> HttpResponse:
             value=data["value"],
             kind=data["kind"],
             description=data["description"],
+            idempotency_key=data["idempotency_key"],
             by=request.user,
         )
 

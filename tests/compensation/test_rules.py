@@ -104,8 +104,12 @@ def test_without_an_affected_amount_offers_still_come_at_zero_money():
 
 
 def test_settlement_is_required_for_grade_a_or_above_10000():
-    assert rules.settlement_required(grade="A", value=100)
-    assert not rules.settlement_required(grade="A", value=0)  # an apology settles no money
-    assert rules.settlement_required(grade="B", value=10_001)
-    assert not rules.settlement_required(grade="B", value=10_000)
-    assert not rules.settlement_required(grade="C", value=0)
+    assert rules.settlement_required(grade="A", value=100, case_total=100)
+    # an apology settles no money
+    assert not rules.settlement_required(grade="A", value=0, case_total=0)
+    assert rules.settlement_required(grade="B", value=10_001, case_total=10_001)
+    assert not rules.settlement_required(grade="B", value=10_000, case_total=10_000)
+    assert not rules.settlement_required(grade="C", value=0, case_total=0)
+    # the threshold counts the case's payout whole: NT$9,000 twice is NT$18,000
+    assert rules.settlement_required(grade="B", value=9_000, case_total=18_000)
+    assert not rules.settlement_required(grade="B", value=0, case_total=18_000)
