@@ -40,6 +40,7 @@ from careloop.complaints.models import (
     Solution,
 )
 from careloop.complaints.public_forms import attachment_kind
+from careloop.core.text import name_clean
 from careloop.customers.forms import DateInput, DateTimeInput, PhoneField, StaffForm
 from careloop.customers.models import Customer
 from careloop.customers.selectors import customers_visible_to, staff_choices
@@ -139,6 +140,9 @@ class _ComplainantMixin:
 
     def clean_customer_number(self) -> Customer | None:
         return _customer_from_number(self.user, self.cleaned_data.get("customer_number", ""))
+
+    def clean_complainant_name(self) -> str:
+        return name_clean(self.cleaned_data.get("complainant_name") or "")
 
     def _complainant_clean(self, cleaned: dict[str, Any]) -> None:
         customer = cleaned.get("customer_number")

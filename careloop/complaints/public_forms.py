@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
 from careloop.accounts.models import Branch
+from careloop.core.text import name_clean
 from careloop.customers.forms import PhoneField
 
 ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
@@ -187,6 +188,9 @@ class PublicComplaintForm(forms.Form):
         if self.is_bound:
             self.data = self.data.copy()
             self.data["rendered"] = self.fields["rendered"].initial
+
+    def clean_complainant_name(self) -> str:
+        return name_clean(self.cleaned_data.get("complainant_name") or "")
 
     def clean_attachment(self) -> UploadedFile | None:
         upload = self.cleaned_data.get("attachment")

@@ -13,6 +13,7 @@ from careloop.accounts.models import Branch, RoleCode, User
 from careloop.accounts.permissions import user_branch_ids
 from careloop.accounts.pickers import staff_picker
 from careloop.core.phones import phone_display, phone_normalize
+from careloop.core.text import name_clean
 from careloop.customers.models import (
     Anniversary,
     Budget,
@@ -144,7 +145,7 @@ class CustomerForm(StaffForm):
             self.initial["referrer_number"] = self.instance.referrer.number
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
+        name = name_clean(self.cleaned_data["name"])
         if not name:
             raise forms.ValidationError(_("請填寫客戶姓名。"))
         return name

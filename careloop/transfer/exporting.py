@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from careloop.customers.models import Customer
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets take the full-width forms for formulas too (an IME types them): neutralised alike.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 EXPORT_COLUMNS: list[tuple[str, Any]] = [
     ("客戶編號", lambda c: c.number),

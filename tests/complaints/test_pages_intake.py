@@ -56,6 +56,13 @@ def test_intake_saves_the_case_and_opens_its_page_with_the_number(client, cs_a, 
     assert 'id="case-stage">已接收' in html
 
 
+def test_intake_takes_invisible_characters_out_of_the_name(client, cs_a, intake_data):
+    client.force_login(cs_a)
+    data = {**intake_data, "complainant_name": "林\u200b美玲\u202e"}
+    assert client.post(reverse("complaints:intake"), data).status_code == 302
+    assert Complaint.objects.get().complainant_name == "林美玲"
+
+
 def test_intake_of_an_existing_customer_takes_their_details(client, cs_a, branch_a, intake_data):
     customer = CustomerFactory(branch=branch_a, name="陳淑芬", phone="+886922333444")
     client.force_login(cs_a)

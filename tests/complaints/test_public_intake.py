@@ -246,6 +246,11 @@ def test_the_upload_limit_stops_storing_past_5_mb():
     assert handler.too_large
 
 
+def test_a_name_written_backwards_by_a_control_character_is_stored_plainly(client, branch_a):
+    assert _post(client, branch_a, complainant_name="\u202e王大同\u200d").status_code == 302
+    assert Complaint.objects.get().complainant_name == "王大同"
+
+
 def test_a_contact_is_required_and_a_bad_phone_is_named(client, branch_a):
     response = _post(client, branch_a, complainant_phone="", complainant_email="")
     assert response.status_code == 422

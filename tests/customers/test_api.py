@@ -253,6 +253,15 @@ def test_creating_a_customer_normalises_the_phone(as_therapist_a, therapist_a, b
     assert customer.needs.budget == "unstated"
 
 
+def test_invisible_characters_are_taken_out_of_a_name(as_therapist_a):
+    # a right-to-left override would show 「王小明」 backwards; a zero-width space hides a twin
+    response = as_therapist_a.post(
+        "/customers", {"name": "\u202e王\u200b小明\u2066", "phone": "0912 345 678"}
+    )
+    assert response.status_code == 201, response.content
+    assert Customer.objects.get(number=response.json()["number"]).name == "王小明"
+
+
 def test_creating_with_three_mistakes_names_exactly_those_fields(as_therapist_a):
     # given a malformed phone, a birthday in the future and an empty name
     tomorrow = timezone.localdate() + dt.timedelta(days=1)

@@ -33,7 +33,22 @@ def csv_rows(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
 
 
-@pytest.mark.parametrize("value", ["=1+1", "+886912", "-2", "@SUM(A1)", "\tx", "\rx", FORMULA])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "=1+1",
+        "+886912",
+        "-2",
+        "@SUM(A1)",
+        "\tx",
+        "\rx",
+        FORMULA,
+        "＝1+1",
+        "＋886",
+        "－2",
+        "＠SUM(A1)",
+    ],
+)
 def test_formula_starts_are_neutralised(value):
     assert cell_neutralise(value) == "'" + value
 
