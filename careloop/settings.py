@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "careloop.core.middleware.IdleTimeoutMiddleware",
+    "careloop.core.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -214,8 +216,23 @@ MEDIA_URL = "media/"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
-SESSION_COOKIE_SECURE = env_bool("CARELOOP_SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# A session ends after this long without a request (core/middleware.py), whatever its age.
+CARELOOP_IDLE_MINUTES = env_int("CARELOOP_IDLE_MINUTES", 30)
+if CARELOOP_IDLE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"CARELOOP_IDLE_MINUTES must be 1 or more, got {CARELOOP_IDLE_MINUTES}"
+    )
+
+# Served over HTTPS (directly or behind the proxies of CARELOOP_PROXY_HOPS): cookies only over
+# TLS, browsers told to use nothing else for a year, plain HTTP sent to HTTPS.
+CARELOOP_HTTPS = env_bool("CARELOOP_HTTPS", env_bool("CARELOOP_SECURE_COOKIES", False))
+SESSION_COOKIE_SECURE = CARELOOP_HTTPS
+CSRF_COOKIE_SECURE = CARELOOP_HTTPS
+if CARELOOP_HTTPS:
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_SSL_REDIRECT = True
+    if CARELOOP_PROXY_HOPS > 0:  # the proxy ends TLS and says so
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = os.environ.get(
     "CARELOOP_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"

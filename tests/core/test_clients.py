@@ -1,15 +1,13 @@
 """Who is asking (core/clients.py): the client behind the proxies we trust, counted by a keyed
 hash; the setting that says how many proxies there are, and the login lock-out that uses it."""
 
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 from axes.helpers import get_client_ip_address
 
 from careloop.core.clients import client_address, client_fingerprint
+from tests.fresh_settings import settings_in_a_fresh_process, settings_values
 
 
 def test_fingerprint_is_a_keyed_hash_not_the_address(rf, settings):
@@ -55,24 +53,14 @@ def test_the_login_lock_out_counts_the_same_client(rf, settings):
     assert get_client_ip_address(request) == "198.51.100.7"
 
 
-def _proxy_hops_in_a_fresh_process(value: str) -> subprocess.CompletedProcess[str]:
-    code = "import django; django.setup(); from django.conf import settings; "
-    code += "print(settings.CARELOOP_PROXY_HOPS)"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "careloop.settings"}
-    env["CARELOOP_PROXY_HOPS"] = value
-    return subprocess.run(
-        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
-    )
-
-
 def test_the_number_of_proxies_comes_from_the_environment():
-    done = _proxy_hops_in_a_fresh_process("2")
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "2"
+    assert settings_values({"CARELOOP_PROXY_HOPS": "2"}, "CARELOOP_PROXY_HOPS") == {
+        "CARELOOP_PROXY_HOPS": 2
+    }
 
 
 @pytest.mark.parametrize("value", ["two", "-1"])
 def test_a_malformed_number_of_proxies_stops_start_up_with_a_clear_error(value):
-    done = _proxy_hops_in_a_fresh_process(value)
+    done = settings_in_a_fresh_process({"CARELOOP_PROXY_HOPS": value}, "CARELOOP_PROXY_HOPS")
     assert done.returncode != 0
     assert re.search(r"ImproperlyConfigured: CARELOOP_PROXY_HOPS must be", done.stderr)
