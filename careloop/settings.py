@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "careloop.core.middleware.IdleTimeoutMiddleware",
     "careloop.core.middleware.NoStoreMiddleware",
+    "careloop.core.api_edge.ApiEdgeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",

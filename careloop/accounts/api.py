@@ -22,6 +22,7 @@ from careloop.accounts.permissions import (
 from careloop.accounts.services import api_token_create, api_token_revoke
 from careloop.core.api_auth import SessionAuth
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_types import Id
 from careloop.customers.schemas import BranchOut, ErrorOut
 
 router = Router(tags=["帳號"])
@@ -123,7 +124,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any
     response={204: None, 401: ErrorOut, 404: ErrorOut},
     summary="撤銷 API 金鑰",
 )
-def token_revoke(request: HttpRequest, token_id: int) -> Status[None]:
+def token_revoke(request: HttpRequest, token_id: Id) -> Status[None]:
     """只能撤銷自己的金鑰；他人的金鑰回應 404。"""
     token = ApiToken.objects.filter(pk=token_id, user=_user(request)).first()
     if token is None:

@@ -66,6 +66,7 @@ from careloop.complaints.models import Complaint
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.complaints.workflow import WorkflowRefused
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_types import Id
 from careloop.customers.schemas import ErrorOut
 from careloop.customers.selectors import customer_get_for_user
 
@@ -300,7 +301,7 @@ def offers_present(request: HttpRequest, number: str) -> dict[str, Any]:
     summary="修改補償方案",
 )
 def offer_patch(
-    request: HttpRequest, number: str, offer_id: int, payload: OfferPatchIn
+    request: HttpRequest, number: str, offer_id: Id, payload: OfferPatchIn
 ) -> dict[str, Any]:
     """只修改送出的欄位；方案向客戶提出後回應 409。"""
     user = _user(request)
@@ -321,7 +322,7 @@ def offer_patch(
     summary="記錄客戶選擇的方案",
 )
 def offer_choice(
-    request: HttpRequest, number: str, offer_id: int, payload: ChoiceIn
+    request: HttpRequest, number: str, offer_id: Id, payload: ChoiceIn
 ) -> dict[str, Any]:
     """記錄客戶選擇此方案（記錄人員與時間）。補償提出前可改選。"""
     user = _user(request)
@@ -519,7 +520,7 @@ def compensations_list(
     response={200: CompensationOut, **READ},
     summary="一筆補償",
 )
-def compensation_detail(request: HttpRequest, compensation_id: int) -> dict[str, Any]:
+def compensation_detail(request: HttpRequest, compensation_id: Id) -> dict[str, Any]:
     return _fresh(_user(request), compensation_id)
 
 
@@ -530,7 +531,7 @@ def compensation_detail(request: HttpRequest, compensation_id: int) -> dict[str,
 )
 def settlement_post(
     request: HttpRequest,
-    compensation_id: int,
+    compensation_id: Id,
     data: Form[SettlementFields],
     file: UploadedFile | None = File(  # noqa: B008 - ninja's way to declare an upload
         None, description="和解書掃描檔：PDF、JPEG 或 PNG，10 MB 以內（依檔案內容判斷格式）"
@@ -561,7 +562,7 @@ def settlement_post(
     response={200: CompensationOut, **WRITE},
     summary="標記已支付／已交付",
 )
-def paid_post(request: HttpRequest, compensation_id: int, payload: DoneIn) -> dict[str, Any]:
+def paid_post(request: HttpRequest, compensation_id: Id, payload: DoneIn) -> dict[str, Any]:
     """已核准的補償標記為已支付（退費）或已交付（贈品、服務、折扣）。待核准、未核准、已支付，
     或 A 級客訴／超過 NT$10,000 而尚未登錄和解書時回應 409 並說明理由。"""
     user = _user(request)
@@ -590,9 +591,7 @@ def approvals_list(request: HttpRequest) -> list[dict[str, Any]]:
     response={200: CompensationOut, **WRITE},
     summary="核准或駁回補償",
 )
-def approval_decision(
-    request: HttpRequest, approval_id: int, payload: DecisionIn
-) -> dict[str, Any]:
+def approval_decision(request: HttpRequest, approval_id: Id, payload: DecisionIn) -> dict[str, Any]:
     """`decision` 為 approve 或 reject（駁回須附 `note`）。須由授權上限足以涵蓋金額的人員決定，
     申請人不可核准自己的申請（403）；已審核的申請回應 409。"""
     user = _user(request)
@@ -609,7 +608,7 @@ def approval_decision(
     response={200: FlagOut, **WRITE},
     summary="審查補償濫用標記",
 )
-def flag_review(request: HttpRequest, flag_id: int, payload: ReviewIn) -> dict[str, Any]:
+def flag_review(request: HttpRequest, flag_id: Id, payload: ReviewIn) -> dict[str, Any]:
     """部門主管或高級管理層記錄審查意見，標記即解除（下次再達門檻會重新標記）。"""
     user = _user(request)
     flag = flag_get_for_user(user=user, flag_id=flag_id)

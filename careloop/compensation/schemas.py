@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from careloop.core.api_types import Offset
 from careloop.customers.schemas import Payload, StaffOut
 
 
@@ -213,7 +214,7 @@ class CompensationListQuery(Schema):
     branch: str = Field("", description="院所代碼或 ID")
     flagged: bool = Field(False, description="只列有待審查標記的客戶")
     limit: int = Field(50, ge=1, le=100, description="每頁筆數，最多 100")
-    offset: int = Field(0, ge=0, description="略過的筆數")
+    offset: Offset = Field(0, description="略過的筆數")
 
 
 class CompensationListOut(Schema):

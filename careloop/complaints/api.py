@@ -88,6 +88,7 @@ from careloop.complaints.selectors import (
 )
 from careloop.complaints.workflow import MoveInput, WorkflowRefused, editable_check
 from careloop.core.api_errors import ApiError
+from careloop.core.api_types import Id
 from careloop.customers.api import _candidates, _user
 from careloop.customers.forms import PhoneField
 from careloop.customers.schemas import DuplicateOut, ErrorOut
@@ -796,7 +797,7 @@ def _upload_check(upload: UploadedFile, fields: _Fields) -> None:
 @router.get(
     "/complaints/{number}/evidence/{evidence_id}/file", response=READ, summary="下載證據檔案"
 )
-def evidence_file(request: HttpRequest, number: str, evidence_id: int) -> FileResponse:
+def evidence_file(request: HttpRequest, number: str, evidence_id: Id) -> FileResponse:
     """證據的檔案內容（以附件下載）。"""
     complaint = _case(_user(request), number)
     evidence = Evidence.objects.filter(pk=evidence_id, complaint=complaint).first()
@@ -880,7 +881,7 @@ def action_item_create(request: HttpRequest, number: str, payload: ActionItemIn)
     summary="標示行動項目完成",
 )
 def action_item_patch(
-    request: HttpRequest, number: str, item_id: int, payload: ActionItemPatchIn
+    request: HttpRequest, number: str, item_id: Id, payload: ActionItemPatchIn
 ) -> ActionItem:
     """責任人或案件處理人員可標示完成或改回未完成。"""
     user = _user(request)

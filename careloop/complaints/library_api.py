@@ -26,6 +26,7 @@ from careloop.complaints.models import Channel
 from careloop.complaints.schemas import DepartmentOut, LocalDateTime, NatureOut
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_types import Offset
 from careloop.customers.schemas import BranchOut, ErrorOut
 
 router = Router(tags=["案例資料庫"])
@@ -72,7 +73,7 @@ class LibrarySearchQuery(Schema):
     department: str = Field("", description="部門 ID 或代碼")
     branch: str = Field("", description="院所 ID 或代碼（限您可存取的院所）")
     limit: int = Field(20, ge=1, le=50, description="每頁筆數，1–50，預設 20")
-    offset: int = Field(0, ge=0, description="略過的筆數，用於分頁")
+    offset: Offset = Field(0, description="略過的筆數，用於分頁")
 
 
 class LibrarySearchOut(Schema):

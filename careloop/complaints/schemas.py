@@ -15,6 +15,7 @@ from django.utils import timezone
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from careloop.core.api_types import Offset
 from careloop.core.phones import phone_display
 from careloop.customers.schemas import BranchOut, CustomerRefOut, IdLike, Payload, StaffOut
 
@@ -160,7 +161,7 @@ class ComplaintListQuery(Schema):
     closed: bool = Field(False, description="改列已結案與已歸檔的案件（最近結案者在前）")
     q: str = Field("", description="客訴編號開頭、投訴人姓名片段、客戶編號或電話")
     limit: int = Field(25, ge=1, le=100, description="每頁筆數，1–100，預設 25")
-    offset: int = Field(0, ge=0, description="略過的筆數，用於分頁")
+    offset: Offset = Field(0, description="略過的筆數，用於分頁")
 
 
 class BoardRowOut(Schema):

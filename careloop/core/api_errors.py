@@ -16,7 +16,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 # pydantic's own messages are English; callers get these instead, by error type.
-_SCHEMA_MESSAGES = {
+SCHEMA_MESSAGES = {
     "int_parsing": gettext_lazy("請輸入整數。"),
     "int_type": gettext_lazy("請輸入整數。"),
     "float_parsing": gettext_lazy("請輸入數字。"),
@@ -33,6 +33,9 @@ _SCHEMA_MESSAGES = {
     "json_invalid": gettext_lazy("JSON 格式不正確。"),
     "greater_than_equal": gettext_lazy("數值太小。"),
     "less_than_equal": gettext_lazy("數值太大。"),
+    # From the edge (api_edge.py), before any schema.
+    "unicode_surrogate": gettext_lazy("文字含有無法儲存的字元（單獨的代理字元），請重新輸入。"),
+    "int_out_of_range": gettext_lazy("數值超出可接受的範圍。"),
 }
 
 
@@ -78,7 +81,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
                 if part not in ("body", "payload", "query", "path")
             ]
             field = ".".join(loc) or "__all__"
-            message = _SCHEMA_MESSAGES.get(error.get("type", ""), _("格式不正確。"))
+            message = SCHEMA_MESSAGES.get(error.get("type", ""), _("格式不正確。"))
             errors.setdefault(field, []).append(str(message))
         return respond(request, 422, _("輸入資料有誤。"), errors)
 

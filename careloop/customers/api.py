@@ -14,6 +14,7 @@ from ninja import Query, Router, Status
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_types import Id
 from careloop.customers import services
 from careloop.customers.forms import (
     AnniversaryForm,
@@ -292,7 +293,7 @@ def contact_plan_create(
     response={200: ContactPlanOut, **READ},
     summary="完成聯繫計劃",
 )
-def contact_plan_complete(request: HttpRequest, number: str, plan_id: int) -> ContactPlan:
+def contact_plan_complete(request: HttpRequest, number: str, plan_id: Id) -> ContactPlan:
     """已完成的計劃維持原樣。"""
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
@@ -410,7 +411,7 @@ def anniversary_create(request: HttpRequest, number: str, payload: AnniversaryIn
     response={204: None, **READ},
     summary="刪除紀念日",
 )
-def anniversary_delete(request: HttpRequest, number: str, anniversary_id: int) -> Status[None]:
+def anniversary_delete(request: HttpRequest, number: str, anniversary_id: Id) -> Status[None]:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
     anniversary = Anniversary.objects.filter(pk=anniversary_id, customer=customer).first()

@@ -14,6 +14,7 @@ from typing import Any
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from careloop.core.api_types import Offset
 from careloop.customers.models import Budget, DecisionFactor, ServiceInterest
 
 IdLike = int | str | None
@@ -137,7 +138,7 @@ class CustomerListQuery(Schema):
     consultant: str = Field("", description="銷售顧問的員工 ID")
     source: str = Field("", description="客戶來源代碼")
     limit: int = Field(25, ge=1, le=100, description="每頁筆數，1–100，預設 25")
-    offset: int = Field(0, ge=0, description="略過的筆數，用於分頁")
+    offset: Offset = Field(0, description="略過的筆數，用於分頁")
 
 
 class CustomerIn(Payload):

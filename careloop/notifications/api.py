@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from careloop.accounts.models import User
+from careloop.core.api_types import Id, Offset
 from careloop.customers.schemas import ErrorOut
 from careloop.notifications.models import Notification
 from careloop.notifications.selectors import (
@@ -27,7 +28,7 @@ READ = {401: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 class NotificationQuery(Schema):
     unread: bool = Field(False, description="true 時只列出未讀通知")
     limit: int = Field(50, ge=1, le=200, description="每頁筆數，1–200，預設 50")
-    offset: int = Field(0, ge=0, description="略過的筆數，用於分頁")
+    offset: Offset = Field(0, description="略過的筆數，用於分頁")
 
 
 class NotificationOut(Schema):
@@ -80,7 +81,7 @@ def notification_read_all(request: HttpRequest) -> dict[str, int]:
     response={200: NotificationOut, **READ},
     summary="標為已讀",
 )
-def notification_read(request: HttpRequest, notification_id: int) -> Notification:
+def notification_read(request: HttpRequest, notification_id: Id) -> Notification:
     """將一則通知標為已讀（已讀的保留第一次的時間）。不是您的通知時回應 404。"""
     user = _user(request)
     notification = notification_get_for_user(user=user, notification_id=notification_id)

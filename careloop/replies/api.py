@@ -19,6 +19,7 @@ from careloop.complaints.schemas import RefusedOut
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.complaints.workflow import WorkflowRefused
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_types import Id
 from careloop.customers.schemas import ErrorOut
 from careloop.replies import services
 from careloop.replies.checker import CheckResult, Finding, reply_check
@@ -149,7 +150,7 @@ def template_create(request: HttpRequest, payload: ReplyTemplateIn) -> Status[Re
     response={200: ReplyTemplateOut, **READ},
     summary="一個回覆範本",
 )
-def template_get(request: HttpRequest, template_id: int) -> ReplyTemplate:
+def template_get(request: HttpRequest, template_id: Id) -> ReplyTemplate:
     return reply_template_get_for_user(user=_user(request), template_id=template_id)
 
 
@@ -158,7 +159,7 @@ def template_get(request: HttpRequest, template_id: int) -> ReplyTemplate:
     response={200: ReplyTemplateOut, **READ},
     summary="修改回覆範本（管理員）",
 )
-def template_put(request: HttpRequest, template_id: int, payload: ReplyTemplateIn) -> ReplyTemplate:
+def template_put(request: HttpRequest, template_id: Id, payload: ReplyTemplateIn) -> ReplyTemplate:
     """未提供的欄位保持原值。"""
     user = _admin(request)
     template = reply_template_get_for_user(user=user, template_id=template_id)
@@ -172,7 +173,7 @@ def template_put(request: HttpRequest, template_id: int, payload: ReplyTemplateI
     response={200: ReplyRenderedOut, **READ},
     summary="以案件資料填入範本",
 )
-def template_render(request: HttpRequest, template_id: int, complaint: str) -> dict[str, Any]:
+def template_render(request: HttpRequest, template_id: Id, complaint: str) -> dict[str, Any]:
     """`complaint`：客訴編號。案件沒有資料的欄位（例如尚無解決方案）保留原樣，檢查時會標示。"""
     user = _user(request)
     case = _case(user, complaint)
@@ -205,7 +206,7 @@ def phrase_create(request: HttpRequest, payload: AvoidPhraseIn) -> Status[AvoidP
     response={200: AvoidPhraseOut, **READ},
     summary="修改應避免用語（管理員）",
 )
-def phrase_put(request: HttpRequest, phrase_id: int, payload: AvoidPhraseIn) -> AvoidPhrase:
+def phrase_put(request: HttpRequest, phrase_id: Id, payload: AvoidPhraseIn) -> AvoidPhrase:
     user = _admin(request)
     phrase = avoid_phrase_get_for_user(user=user, phrase_id=phrase_id)
     start = {name: getattr(phrase, name) for name in AvoidPhraseForm.Meta.fields}
@@ -216,7 +217,7 @@ def phrase_put(request: HttpRequest, phrase_id: int, payload: AvoidPhraseIn) -> 
 @router.delete(
     "/avoid-phrases/{phrase_id}", response={204: None, **READ}, summary="刪除應避免用語（管理員）"
 )
-def phrase_delete(request: HttpRequest, phrase_id: int) -> Status[None]:
+def phrase_delete(request: HttpRequest, phrase_id: Id) -> Status[None]:
     user = _admin(request)
     phrase = avoid_phrase_get_for_user(user=user, phrase_id=phrase_id)
     services.avoid_phrase_delete(phrase=phrase, by=user)

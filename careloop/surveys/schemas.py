@@ -6,6 +6,7 @@ from __future__ import annotations
 from ninja import Field, Schema
 
 from careloop.complaints.schemas import LocalDateTime
+from careloop.core.api_types import Offset
 from careloop.customers.schemas import BranchOut, CustomerRefOut
 
 
@@ -17,7 +18,7 @@ class SurveyListQuery(Schema):
     )
     month: str = Field("", description="寄出月份，YYYY-MM（台北時間）")
     limit: int = Field(25, ge=1, le=100, description="每頁筆數，1–100，預設 25")
-    offset: int = Field(0, ge=0, description="略過的筆數，用於分頁")
+    offset: Offset = Field(0, description="略過的筆數，用於分頁")
 
 
 class NpsQuery(Schema):

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from careloop.core.api_errors import ApiError
+from careloop.core.api_types import Id
 from careloop.customers.api import READ, WRITE, _bind, _editor, _given, _user
 from careloop.customers.schemas import ErrorOut
 from careloop.customers.selectors import customer_get_for_user
@@ -86,7 +87,7 @@ def package_create(request: HttpRequest, payload: PackageIn) -> Status[Any]:
     response={200: PackageOut, **WRITE},
     summary="修改療程（系統管理員）",
 )
-def package_patch(request: HttpRequest, package_id: int, payload: PackageIn) -> Any:
+def package_patch(request: HttpRequest, package_id: Id, payload: PackageIn) -> Any:
     """只修改送出的欄位。已售出的購買記錄保留當時的名稱與金額。"""
     item = _catalogue_item(TreatmentPackage, package_id)
     return _catalogue_save(request, TreatmentPackageForm, payload, item)
@@ -109,7 +110,7 @@ def product_create(request: HttpRequest, payload: ProductIn) -> Status[Any]:
     response={200: ProductOut, **WRITE},
     summary="修改產品（系統管理員）",
 )
-def product_patch(request: HttpRequest, product_id: int, payload: ProductIn) -> Any:
+def product_patch(request: HttpRequest, product_id: Id, payload: ProductIn) -> Any:
     item = _catalogue_item(Product, product_id)
     return _catalogue_save(request, ProductForm, payload, item)
 
@@ -149,7 +150,7 @@ def purchase_create(request: HttpRequest, number: str, payload: PurchaseIn) -> S
     summary="退費或取消",
 )
 def purchase_reverse(
-    request: HttpRequest, number: str, purchase_id: int, payload: ReverseIn
+    request: HttpRequest, number: str, purchase_id: Id, payload: ReverseIn
 ) -> Status[Any]:
     """新增一筆退費或取消記錄（原購買記錄不刪除）；須填寫原因。取消後療程不能再使用。"""
     user = _user(request)

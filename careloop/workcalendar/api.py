@@ -11,6 +11,7 @@ from ninja import Query, Router, Status
 
 from careloop.accounts.models import User
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_types import Id
 from careloop.customers.schemas import ErrorOut
 from careloop.workcalendar import services
 from careloop.workcalendar.calendar import day_statuses
@@ -100,7 +101,7 @@ def closure_create(request: HttpRequest, payload: ClosureIn) -> Status[Any]:
     response={204: None, **READ},
     summary="刪除停診日（系統管理員）",
 )
-def closure_delete(request: HttpRequest, closure_id: int) -> Status[None]:
+def closure_delete(request: HttpRequest, closure_id: Id) -> Status[None]:
     """過去的停診日也可刪除；異動記錄保留刪除者。"""
     user = _admin(request)
     services.closure_delete(closure=closure_get(closure_id=closure_id), by=user)
@@ -137,7 +138,7 @@ def extra_working_day_create(request: HttpRequest, payload: EntryIn) -> Status[A
     response={204: None, **READ},
     summary="刪除加開工作天（系統管理員）",
 )
-def extra_working_day_delete(request: HttpRequest, extra_day_id: int) -> Status[None]:
+def extra_working_day_delete(request: HttpRequest, extra_day_id: Id) -> Status[None]:
     user = _admin(request)
     extra_day = extra_working_day_get(extra_day_id=extra_day_id)
     services.extra_working_day_delete(extra_day=extra_day, by=user)
