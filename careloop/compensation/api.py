@@ -42,7 +42,6 @@ from careloop.compensation.schemas import (
     FlagOut,
     OfferPatchIn,
     OffersOut,
-    RefusedOut,
     ReviewIn,
     approval_line_out,
 )
@@ -66,6 +65,7 @@ from careloop.complaints.models import Complaint
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.complaints.workflow import WorkflowRefused
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_schemas import RefusedOut
 from careloop.core.api_types import Id
 from careloop.customers.schemas import ErrorOut
 from careloop.customers.selectors import customer_get_for_user

@@ -23,11 +23,6 @@ LocalDateTime = Annotated[dt.datetime, AfterValidator(_local)]
 Loose = int | str | None
 
 
-class RefusedOut(Schema):
-    detail: str = Field(..., description="第一個拒絕理由（繁體中文）")
-    reasons: list[str] = Field(..., description="全部拒絕理由")
-
-
 # --- assessment --------------------------------------------------------------------------------
 
 
@@ -149,7 +144,7 @@ class CompensationIn(Payload):
     description: str = Field("", description="補償內容；依方案時可省略")
 
 
-class ApprovalOut(Schema):
+class CompensationApprovalOut(Schema):
     id: int = Field(..., description="核准申請 ID")
     state: str = Field(..., description="pending / approved / rejected")
     state_label: str = Field(..., description="審核狀態名稱")
@@ -194,7 +189,7 @@ class CompensationOut(Schema):
     requester_limit: int | None = Field(None, description="提出人的授權上限；null 為不設上限")
     approved_by: StaffOut | None = Field(None, description="核准人（授權上限內時為提出人本人）")
     approved_at: LocalDateTime | None = Field(None, description="核准時間")
-    approval: ApprovalOut | None = Field(None, description="超過授權上限時的核准申請")
+    approval: CompensationApprovalOut | None = Field(None, description="超過授權上限時的核准申請")
     settlement_required: bool = Field(
         ...,
         description="是否須先登錄和解書才能標記已支付（A 級客訴，或本案補償累計超過 NT$10,000）",

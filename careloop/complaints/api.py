@@ -71,7 +71,6 @@ from careloop.complaints.schemas import (
     InvestigationIn,
     InvestigationOut,
     NatureOut,
-    RefusedOut,
     RegradeIn,
     SolutionIn,
     SolutionOut,
@@ -88,6 +87,7 @@ from careloop.complaints.selectors import (
 )
 from careloop.complaints.workflow import MoveInput, WorkflowRefused, editable_check
 from careloop.core.api_errors import ApiError
+from careloop.core.api_schemas import RefusedOut
 from careloop.core.api_types import Id
 from careloop.customers.api import _candidates, _user
 from careloop.customers.forms import PhoneField

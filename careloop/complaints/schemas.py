@@ -28,17 +28,6 @@ def _local(value: dt.datetime) -> dt.datetime:
 LocalDateTime = Annotated[dt.datetime, AfterValidator(_local)]
 
 
-# --- errors ------------------------------------------------------------------------------
-
-
-class RefusedOut(Schema):
-    detail: str = Field(..., description="第一個拒絕理由（繁體中文，引用 PT-P020 條文）")
-    reasons: list[str] = Field(
-        ...,
-        description="全部拒絕理由，每項引用條文，例如「PT-P020 5.6.2：尚有 2 項行動項目未完成」",
-    )
-
-
 # --- references --------------------------------------------------------------------------
 
 

@@ -15,10 +15,10 @@ from ninja import Router, Status
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.complaints.models import Complaint
-from careloop.complaints.schemas import RefusedOut
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.complaints.workflow import WorkflowRefused
 from careloop.core.api_errors import ApiError, form_errors
+from careloop.core.api_schemas import RefusedOut
 from careloop.core.api_types import Id
 from careloop.customers.schemas import ErrorOut
 from careloop.replies import services

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.test import Client
+from ninja import Schema
 
 from careloop.accounts.services import api_token_create
 from careloop.api import api
@@ -111,3 +112,17 @@ def test_an_id_past_64_bits_in_a_path_is_refused(api_client):
             assert name in response.json()["errors"], (method, path)
             walked += 1
     assert walked >= 20
+
+
+def test_every_schema_has_one_name():
+    # two apps' shapes with one name would overwrite each other in the OpenAPI document
+    names: dict[str, list[str]] = {}
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("careloop."):
+                names.setdefault(sub.__name__, []).append(sub.__module__)
+            walk(sub)
+
+    walk(Schema)
+    assert {name: mods for name, mods in names.items() if len(mods) > 1} == {}
