@@ -17,6 +17,7 @@ class Capability(StrEnum):
     CUSTOMER_VIEW = "customer.view"
     CUSTOMER_EDIT = "customer.edit"
     CUSTOMER_REVIEW = "customer.review"  # 主管審核簽名
+    CUSTOMER_EXPORT = "customer.export"  # 匯出客戶資料（個資法：最小權限）
     STAFF_ADMIN = "staff.admin"
     CALENDAR_ADMIN = "calendar.admin"  # 工作天曆：停診日與加開工作天
     COMPLAINT_VIEW = "complaint.view"
@@ -39,6 +40,8 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     Capability.CUSTOMER_VIEW: frozenset(_CARE_ROLES | {RoleCode.ADMINISTRATOR}),
     Capability.CUSTOMER_EDIT: frozenset(_CARE_ROLES),
     Capability.CUSTOMER_REVIEW: frozenset(_SUPERVISORS),
+    # A file of customers leaves the system's access control: supervisors and 客服部 only.
+    Capability.CUSTOMER_EXPORT: frozenset(_SUPERVISORS | {RoleCode.CUSTOMER_SERVICE}),
     Capability.STAFF_ADMIN: frozenset({RoleCode.ADMINISTRATOR}),
     Capability.CALENDAR_ADMIN: frozenset({RoleCode.ADMINISTRATOR}),
     Capability.COMPLAINT_VIEW: frozenset(_CARE_ROLES | {RoleCode.ADMINISTRATOR}),

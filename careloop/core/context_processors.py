@@ -12,6 +12,7 @@ def navigation(request: HttpRequest) -> dict:
     return {
         "can_edit_customers": user_can(user, Capability.CUSTOMER_EDIT),
         "can_review_customers": user_can(user, Capability.CUSTOMER_REVIEW),
+        "can_export_customers": user_can(user, Capability.CUSTOMER_EXPORT),
         "can_view_complaints": user_can(user, Capability.COMPLAINT_VIEW),
         "is_administrator": user_can(user, Capability.STAFF_ADMIN),
         "role_codes": user_role_codes(user),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from careloop.customers.models import Customer
+from careloop.transfer.models import ExportLog
 
 # Spreadsheets take the full-width forms for formulas too (an IME types them): neutralised alike.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
@@ -44,6 +45,15 @@ EXPORT_COLUMNS: list[tuple[str, Any]] = [
 ]
 
 
+def _text_cells(sheet: Any, values: list[str], cell_class: Any) -> list[Any]:
+    cells = []
+    for value in values:
+        cell = cell_class(sheet, value=value)
+        cell.data_type = "s"
+        cells.append(cell)
+    return cells
+
+
 def cell_neutralise(value: Any) -> str:
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_STARTS):
@@ -63,28 +73,53 @@ class _Echo:
         return value
 
 
-def csv_stream(rows: Iterable[list[str]]) -> Iterator[bytes]:
-    """UTF-8 with a BOM, so Excel in Taiwan opens the Chinese correctly."""
+def export_provenance(log: ExportLog) -> list[tuple[str, str]]:
+    """Who took the file out, when, why and what it holds: printed in the file itself, so a
+    copy found on a desk says whose it is."""
+    return [
+        ("匯出者", str(log.user)),
+        ("匯出時間", timezone.localtime(log.created_at).strftime("%Y-%m-%d %H:%M")),
+        ("匯出目的", log.purpose),
+        ("篩選條件", "；".join(f"{k}={v}" for k, v in log.filters.items()) or "（全部）"),
+        ("筆數", str(log.rows)),
+        ("注意", "本檔含個人資料，請依個人資料保護法妥善保管，用畢即刪除。"),
+    ]
+
+
+def csv_stream(
+    rows: Iterable[list[str]], *, provenance: Sequence[tuple[str, str]] = ()
+) -> Iterator[bytes]:
+    """UTF-8 with a BOM, so Excel in Taiwan opens the Chinese correctly. The provenance comes
+    first, one `# 名稱：內容` line each, then a blank line and the header."""
     writer = csv.writer(_Echo())
     yield "\ufeff".encode()
+    for name, value in provenance:
+        yield writer.writerow([f"# {name}：{cell_neutralise(value)}"]).encode("utf-8")
+    if provenance:
+        yield writer.writerow([]).encode("utf-8")
     for row in rows:
         yield writer.writerow(row).encode("utf-8")
 
 
-def xlsx_write(rows: Iterable[list[str]]) -> IO[bytes]:
-    """A write-only workbook in a temporary file (on disk past 8 MB); every cell a string."""
+def xlsx_write(
+    rows: Iterable[list[str]], *, provenance: Sequence[tuple[str, str]] = ()
+) -> IO[bytes]:
+    """A write-only workbook in a temporary file (on disk past 8 MB); every cell a string. The
+    provenance goes on a second sheet, 匯出資訊, and into the document's properties."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("客戶")
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append(_text_cells(sheet, row, WriteOnlyCell))
+    if provenance:
+        info = workbook.create_sheet("匯出資訊")
+        for name, value in provenance:
+            info.append(_text_cells(info, [name, cell_neutralise(value)], WriteOnlyCell))
+        details = dict(provenance)
+        workbook.properties.creator = details.get("匯出者", "")
+        workbook.properties.description = details.get("匯出目的", "")
     # Handed to FileResponse, which closes it once sent.
     target = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
     workbook.save(target)

@@ -10,6 +10,28 @@ from django.utils.translation import gettext_lazy as _
 from careloop.customers.forms import CustomerFilterForm
 from careloop.customers.selectors import CustomerFilters
 from careloop.transfer.columns import FIELDS, GROUP_LABELS
+from careloop.transfer.models import ExportFormat
+
+
+class ExportForm(forms.Form):
+    """Why a file of customers is taken out, and in which format (個資法: every export has a
+    stated purpose, kept in the export log and printed in the file)."""
+
+    purpose = forms.CharField(
+        label=_("匯出目的"),
+        max_length=200,
+        help_text=_("例如：寄送年度回診通知、提供會計師查核。會記錄於匯出記錄並印在檔案中。"),
+        error_messages={
+            "required": _("請說明匯出目的。"),
+            "max_length": _("匯出目的最多 200 字。"),
+        },
+    )
+    format = forms.ChoiceField(
+        label=_("格式"),
+        choices=ExportFormat.choices,
+        initial=ExportFormat.XLSX,
+        error_messages={"invalid_choice": _("格式請選 xlsx 或 csv。")},
+    )
 
 
 class UploadForm(forms.Form):

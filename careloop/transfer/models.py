@@ -71,7 +71,7 @@ class ExportFormat(models.TextChoices):
 
 
 class ExportLog(models.Model):
-    """Every export of customer data: who took which customers out, and when (個資法)."""
+    """Every export of customer data: who took which customers out, when and why (個資法)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -83,6 +83,7 @@ class ExportLog(models.Model):
     filters = models.JSONField(_("篩選條件"), default=dict)
     format = models.CharField(_("格式"), max_length=5, choices=ExportFormat.choices)
     rows = models.PositiveIntegerField(_("筆數"))
+    purpose = models.CharField(_("匯出目的"), max_length=200, default="")
 
     class Meta:
         verbose_name = _("匯出記錄")

@@ -10,12 +10,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from careloop.accounts.models import User
-from careloop.accounts.permissions import Capability, require
+from careloop.accounts.permissions import Capability, require, user_can
 from careloop.transfer.columns import FIELDS_BY_KEY
 from careloop.transfer.models import ExportLog, ImportJob, ImportStatus
 from careloop.transfer.reading import ALLOWED_SUFFIXES, UnreadableFile, header_read
+
+EXPORT_REFUSED = gettext_lazy(
+    "匯出客戶資料限主管與客服部人員；如因工作需要，請洽主管代為匯出或申請權限。"
+)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -89,6 +94,15 @@ def import_job_confirm(*, job: ImportJob, by: User) -> ImportJob:
     return job
 
 
-def export_log_record(*, by: User, filters: dict[str, Any], fmt: str, rows: int) -> ExportLog:
-    require(by, Capability.CUSTOMER_VIEW)
-    return ExportLog.objects.create(user=by, filters=filters, format=fmt, rows=rows)
+def export_log_record(
+    *, by: User, filters: dict[str, Any], fmt: str, rows: int, purpose: str
+) -> ExportLog:
+    """Record an export before its first byte leaves: who, which customers, how many, why."""
+    if not user_can(by, Capability.CUSTOMER_EXPORT):
+        raise PermissionDenied(EXPORT_REFUSED)
+    purpose = purpose.strip()
+    if not purpose:
+        raise ValidationError({"purpose": _("請說明匯出目的。")})
+    return ExportLog.objects.create(
+        user=by, filters=filters, format=fmt, rows=rows, purpose=purpose
+    )

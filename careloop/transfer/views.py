@@ -7,7 +7,7 @@ import csv
 import io
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from careloop.accounts.permissions import Capability, require
+from careloop.accounts.permissions import Capability, require, user_can
 from careloop.customers.forms import CustomerFilterForm
 from careloop.customers.selectors import customer_search
 from careloop.transfer import services
@@ -26,8 +26,8 @@ from careloop.transfer.columns import (
     TEMPLATE_HEADERS,
     mapping_propose,
 )
-from careloop.transfer.exporting import csv_stream, export_rows, xlsx_write
-from careloop.transfer.forms import MappingForm, UploadForm, export_filters
+from careloop.transfer.exporting import csv_stream, export_provenance, export_rows, xlsx_write
+from careloop.transfer.forms import ExportForm, MappingForm, UploadForm, export_filters
 from careloop.transfer.models import ExportFormat, ImportStatus
 from careloop.transfer.selectors import (
     export_logs_visible_to,
@@ -139,10 +139,14 @@ def import_template(request: HttpRequest, fmt: str) -> HttpResponse:
     return response
 
 
-@login_required
-@require_GET
-def export_page(request: HttpRequest) -> HttpResponse:
-    require(request.user, Capability.CUSTOMER_VIEW)
+def _export_allowed(request: HttpRequest) -> None:
+    if not user_can(request.user, Capability.CUSTOMER_EXPORT):
+        raise PermissionDenied(services.EXPORT_REFUSED)
+
+
+def _export_page(
+    request: HttpRequest, export_form: ExportForm, *, status: int = 200
+) -> HttpResponse:
     form = CustomerFilterForm(request.GET or None, user=request.user)
     filters, _logged = export_filters(form)
     count = customer_search(user=request.user, filters=filters).count()
@@ -151,31 +155,50 @@ def export_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "transfer/export.html",
-        {"form": form, "count": count, "query_string": query_string.urlencode()},
+        {
+            "form": form,
+            "export_form": export_form,
+            "count": count,
+            "query_string": query_string.urlencode(),
+        },
+        status=status,
     )
 
 
 @login_required
 @require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    _export_allowed(request)
+    return _export_page(request, ExportForm())
+
+
+@login_required
+@require_POST
 def export_download(request: HttpRequest) -> HttpResponse:
-    """The file itself; the export is logged before the first byte leaves."""
-    require(request.user, Capability.CUSTOMER_VIEW)
-    fmt = request.GET.get("format", ExportFormat.XLSX)
-    if fmt not in ExportFormat.values:
-        fmt = ExportFormat.XLSX
+    """The file itself, for the list's filters (the query string) and a stated purpose (the
+    form); the export is logged before the first byte leaves, and the file says who, when, why."""
+    _export_allowed(request)
+    export_form = ExportForm(request.POST)
+    if not export_form.is_valid():
+        return _export_page(request, export_form, status=422)
+    fmt, purpose = export_form.cleaned_data["format"], export_form.cleaned_data["purpose"]
     form = CustomerFilterForm(request.GET or None, user=request.user)
     filters, logged = export_filters(form)
     customers = customer_search(user=request.user, filters=filters)
-    services.export_log_record(by=request.user, filters=logged, fmt=fmt, rows=customers.count())
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    log = services.export_log_record(
+        by=request.user, filters=logged, fmt=fmt, rows=customers.count(), purpose=purpose
+    )
+    provenance = export_provenance(log)
+    stamp = timezone.localtime(log.created_at).strftime("%Y%m%d-%H%M")
     if fmt == ExportFormat.CSV:
         response = StreamingHttpResponse(
-            csv_stream(export_rows(customers)), content_type="text/csv; charset=utf-8"
+            csv_stream(export_rows(customers), provenance=provenance),
+            content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="customers-{stamp}.csv"'
         return response
     return FileResponse(
-        xlsx_write(export_rows(customers)),
+        xlsx_write(export_rows(customers), provenance=provenance),
         as_attachment=True,
         filename=f"customers-{stamp}.xlsx",
         content_type=XLSX_TYPE,
