@@ -24,6 +24,7 @@ from careloop.compensation.rules import (
     OfferKind,
 )
 from careloop.core.choices import ChoiceLabels
+from careloop.core.text import note_length
 
 _RATING = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
 _MONEY = [MaxValueValidator(VALUE_MAX)]
@@ -60,7 +61,7 @@ class Assessment(ChoiceLabels, models.Model):
     affected_amount = models.PositiveIntegerField(
         _("受影響金額（新台幣）"), default=0, validators=_MONEY
     )
-    note = models.TextField(_("評估說明"), blank=True)
+    note = models.TextField(_("評估說明"), blank=True, validators=[note_length])
     assessed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("評估人"),
@@ -101,7 +102,7 @@ class Offer(ChoiceLabels, models.Model):
     level = models.CharField(_("產生時的補償等級"), max_length=10, choices=Level.choices)
     kind = models.CharField(_("方案類型"), max_length=20, choices=OfferKind.choices)
     title = models.CharField(_("方案名稱"), max_length=100)
-    description = models.TextField(_("方案內容"), blank=True)
+    description = models.TextField(_("方案內容"), blank=True, validators=[note_length])
     refund_amount = models.PositiveIntegerField(_("退費金額"), default=0, validators=_MONEY)
     benefit_value = models.PositiveIntegerField(
         _("贈品／服務／折扣價值"), default=0, validators=_MONEY
@@ -128,7 +129,7 @@ class Offer(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
     )
-    choice_note = models.TextField(_("客戶選擇說明"), blank=True)
+    choice_note = models.TextField(_("客戶選擇說明"), blank=True, validators=[note_length])
     withdrawn_at = models.DateTimeField(_("撤回時間"), null=True, blank=True)
     history = HistoricalRecords()
 
@@ -213,7 +214,7 @@ class Compensation(ChoiceLabels, models.Model):
         related_name="compensations",
     )
     kind = models.CharField(_("補償類型"), max_length=20, choices=Kind.choices)
-    description = models.TextField(_("補償內容"))
+    description = models.TextField(_("補償內容"), validators=[note_length])
     value = models.PositiveIntegerField(_("補償價值（新台幣）"), validators=_MONEY)
     status = models.CharField(
         _("狀態"), max_length=20, choices=Status.choices, default=Status.PROPOSED
@@ -245,7 +246,7 @@ class Compensation(ChoiceLabels, models.Model):
         related_name="+",
     )
     done_at = models.DateTimeField(_("支付／交付時間"), null=True, blank=True)
-    done_note = models.TextField(_("支付／交付說明"), blank=True)
+    done_note = models.TextField(_("支付／交付說明"), blank=True, validators=[note_length])
     # The client's key for this grant (a page's form, an API caller's Idempotency-Key): the
     # same key from the same person grants once, however often it is sent.
     idempotency_key = models.CharField(_("冪等鍵"), max_length=64, blank=True, default="")
@@ -324,7 +325,7 @@ class ApprovalRequest(ChoiceLabels, models.Model):
         related_name="+",
     )
     decided_at = models.DateTimeField(_("審核時間"), null=True, blank=True)
-    note = models.TextField(_("審核意見"), blank=True)
+    note = models.TextField(_("審核意見"), blank=True, validators=[note_length])
     history = HistoricalRecords()
 
     class Meta:
@@ -358,7 +359,7 @@ class Settlement(ChoiceLabels, models.Model):
     )
     signed_on = models.DateField(_("簽署日期"))
     signed_by = models.CharField(_("簽署人"), max_length=100, help_text=_("客戶或其代理人姓名"))
-    note = models.TextField(_("說明"), blank=True)
+    note = models.TextField(_("說明"), blank=True, validators=[note_length])
     file = models.FileField(
         _("和解書檔案"), upload_to=settlement_upload_to, blank=True, max_length=255
     )
@@ -408,7 +409,7 @@ class AbuseFlag(ChoiceLabels, models.Model):
         related_name="+",
     )
     acknowledged_at = models.DateTimeField(_("審查時間"), null=True, blank=True)
-    review_note = models.TextField(_("審查意見"), blank=True)
+    review_note = models.TextField(_("審查意見"), blank=True, validators=[note_length])
     history = HistoricalRecords()
 
     class Meta:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from careloop.core.choices import ChoiceLabels
+from careloop.core.text import note_length
 
 # PT-P020 5.6.3: paper files are kept at least three years; we keep the electronic case as long.
 RETENTION_YEARS = 3
@@ -151,13 +152,13 @@ class Complaint(ChoiceLabels, models.Model):
         blank=True,
         related_name="+",
     )
-    description = models.TextField(_("投訴內容詳細描述"))
-    expected_resolution = models.TextField(_("期望解決方式"), blank=True)
+    description = models.TextField(_("投訴內容詳細描述"), validators=[note_length])
+    expected_resolution = models.TextField(_("期望解決方式"), blank=True, validators=[note_length])
     # Grading (annex 2): the criteria ticked, the grade they suggest, the grade chosen.
     criteria = models.JSONField(_("評估標準"), default=list, blank=True)
     suggested_grade = models.CharField(_("建議等級"), max_length=1, choices=Grade.choices)
     grade = models.CharField(_("投訴等級"), max_length=1, choices=Grade.choices)
-    grade_reason = models.TextField(_("等級調整理由"), blank=True)
+    grade_reason = models.TextField(_("等級調整理由"), blank=True, validators=[note_length])
     nature = models.ForeignKey(
         Nature,
         verbose_name=_("投訴性質"),
@@ -199,7 +200,7 @@ class Complaint(ChoiceLabels, models.Model):
     next_alert_at = models.DateTimeField(_("下次期限提醒時間"), null=True, blank=True)
     follow_up_due = models.DateField(_("後續跟進日期"), null=True, blank=True)
     # Closing (5.6.1/5.6.2): the handling summary and the customer's verdict.
-    summary = models.TextField(_("投訴摘要"), blank=True)
+    summary = models.TextField(_("投訴摘要"), blank=True, validators=[note_length])
     customer_accepted = models.BooleanField(_("客戶接受解決方案"), default=False)
     satisfaction_score = models.PositiveSmallIntegerField(
         _("客戶滿意度評估（1–10）"),
@@ -207,7 +208,7 @@ class Complaint(ChoiceLabels, models.Model):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
-    satisfaction_note = models.TextField(_("滿意度評估說明"), blank=True)
+    satisfaction_note = models.TextField(_("滿意度評估說明"), blank=True, validators=[note_length])
     closed_at = models.DateTimeField(_("結案時間"), null=True, blank=True)
     closed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -323,7 +324,7 @@ class GradeChange(ChoiceLabels, models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="grade_changes")
     from_grade = models.CharField(_("原等級"), max_length=1, choices=Grade.choices, blank=True)
     to_grade = models.CharField(_("新等級"), max_length=1, choices=Grade.choices)
-    reason = models.TextField(_("理由"), blank=True)
+    reason = models.TextField(_("理由"), blank=True, validators=[note_length])
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("調整人"),
@@ -348,7 +349,7 @@ class Transition(ChoiceLabels, models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="transitions")
     from_state = models.CharField(_("原階段"), max_length=20, choices=State.choices)
     to_state = models.CharField(_("新階段"), max_length=20, choices=State.choices)
-    reason = models.TextField(_("說明"), blank=True)
+    reason = models.TextField(_("說明"), blank=True, validators=[note_length])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("處理人"),
@@ -373,13 +374,13 @@ class Investigation(ChoiceLabels, models.Model):
     complaint = models.OneToOneField(
         Complaint, on_delete=models.CASCADE, related_name="investigation"
     )
-    scope = models.TextField(_("調查範圍和目標"), blank=True)
-    people = models.TextField(_("參與調查的部門和人員"), blank=True)
-    timeline = models.TextField(_("調查時間表"), blank=True)
-    facts = models.TextField(_("調查發現的事實"), blank=True)
-    root_cause = models.TextField(_("根本原因"), blank=True)
-    responsibility = models.TextField(_("責任歸屬"), blank=True)
-    recommendation = models.TextField(_("解決方案建議"), blank=True)
+    scope = models.TextField(_("調查範圍和目標"), blank=True, validators=[note_length])
+    people = models.TextField(_("參與調查的部門和人員"), blank=True, validators=[note_length])
+    timeline = models.TextField(_("調查時間表"), blank=True, validators=[note_length])
+    facts = models.TextField(_("調查發現的事實"), blank=True, validators=[note_length])
+    root_cause = models.TextField(_("根本原因"), blank=True, validators=[note_length])
+    responsibility = models.TextField(_("責任歸屬"), blank=True, validators=[note_length])
+    recommendation = models.TextField(_("解決方案建議"), blank=True, validators=[note_length])
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -422,7 +423,7 @@ class Evidence(ChoiceLabels, models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="evidence")
     kind = models.CharField(_("類型"), max_length=20, choices=EvidenceKind.choices)
     title = models.CharField(_("標題"), max_length=100)
-    notes = models.TextField(_("內容或說明"), blank=True)
+    notes = models.TextField(_("內容或說明"), blank=True, validators=[note_length])
     file = models.FileField(_("檔案"), upload_to=evidence_upload_to, blank=True, max_length=255)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -446,10 +447,10 @@ class Solution(ChoiceLabels, models.Model):
     """解決方案要素 (5.4.1)."""
 
     complaint = models.OneToOneField(Complaint, on_delete=models.CASCADE, related_name="solution")
-    immediate_remedy = models.TextField(_("針對客戶問題的立即解決方法"))
-    prevention = models.TextField(_("防止再次發生的系統性改進措施"))
-    training_needs = models.TextField(_("人員培訓或指導需求"), blank=True)
-    policy_change = models.TextField(_("政策或程序調整"), blank=True)
+    immediate_remedy = models.TextField(_("針對客戶問題的立即解決方法"), validators=[note_length])
+    prevention = models.TextField(_("防止再次發生的系統性改進措施"), validators=[note_length])
+    training_needs = models.TextField(_("人員培訓或指導需求"), blank=True, validators=[note_length])
+    policy_change = models.TextField(_("政策或程序調整"), blank=True, validators=[note_length])
     cost = models.PositiveIntegerField(_("預估成本（新台幣）"), default=0)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -475,7 +476,7 @@ class Approval(ChoiceLabels, models.Model):
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="approvals")
     decision = models.CharField(_("審核結果"), max_length=10, choices=Decision.choices)
     grade = models.CharField(_("審核時等級"), max_length=1, choices=Grade.choices)
-    comment = models.TextField(_("審核意見"), blank=True)
+    comment = models.TextField(_("審核意見"), blank=True, validators=[note_length])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("審核人"),
@@ -497,7 +498,7 @@ class ActionItem(ChoiceLabels, models.Model):
     """行動項目 (5.5.1)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="action_items")
-    description = models.TextField(_("行動內容"))
+    description = models.TextField(_("行動內容"), validators=[note_length])
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("責任人"),
@@ -548,11 +549,11 @@ class Communication(ChoiceLabels, models.Model):
     )
     channel = models.CharField(_("溝通方式"), max_length=30, choices=Channel.choices)
     occurred_at = models.DateTimeField(_("溝通時間"), default=timezone.now)
-    content = models.TextField(_("溝通內容"))
+    content = models.TextField(_("溝通內容"), validators=[note_length])
     customer_response = models.CharField(
         _("客戶回應"), max_length=20, choices=Response.choices, default=Response.NOT_APPLICABLE
     )
-    response_note = models.TextField(_("客戶回應說明"), blank=True)
+    response_note = models.TextField(_("客戶回應說明"), blank=True, validators=[note_length])
     is_solution = models.BooleanField(_("說明調查結果與解決方案"), default=False)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

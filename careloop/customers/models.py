@@ -16,6 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from careloop.core.choices import ChoiceLabels
 from careloop.core.phones import phone_display
+from careloop.core.text import note_length
 
 
 class CustomerType(models.TextChoices):
@@ -91,12 +92,12 @@ class Customer(ChoiceLabels, models.Model):
         blank=True,
         related_name="consultant_customers",
     )
-    preferences = models.TextField(_("偏好"), blank=True)
-    special_needs = models.TextField(_("特殊需求"), blank=True)
+    preferences = models.TextField(_("偏好"), blank=True, validators=[note_length])
+    special_needs = models.TextField(_("特殊需求"), blank=True, validators=[note_length])
     consent_sms = models.BooleanField(_("同意接收行銷簡訊"), default=False)
     consent_email = models.BooleanField(_("同意接收行銷電子郵件"), default=False)
     consent_line = models.BooleanField(_("同意接收 LINE 行銷訊息"), default=False)
-    notes = models.TextField(_("備註與其他重要資訊"), blank=True)
+    notes = models.TextField(_("備註與其他重要資訊"), blank=True, validators=[note_length])
     created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新時間"), auto_now=True)
     created_by = models.ForeignKey(
@@ -209,7 +210,7 @@ class NeedsProfile(ChoiceLabels, models.Model):
     """客戶需求與期望: one per customer, several boxes may be ticked."""
 
     customer = models.OneToOneField(Customer, on_delete=models.CASCADE, related_name="needs")
-    main_concerns = models.TextField(_("主要訴求/問題"), blank=True)
+    main_concerns = models.TextField(_("主要訴求/問題"), blank=True, validators=[note_length])
     service_interests = models.JSONField(_("服務/產品興趣"), default=list, blank=True)
     service_interest_other = models.CharField(_("其他興趣說明"), max_length=100, blank=True)
     budget = models.CharField(
@@ -268,7 +269,7 @@ class Interaction(ChoiceLabels, models.Model):
         on_delete=models.PROTECT,
         related_name="interactions",
     )
-    summary = models.TextField(_("互動摘要"))
+    summary = models.TextField(_("互動摘要"), validators=[note_length])
     reaction = models.CharField(_("客戶反應"), max_length=10, choices=Reaction.choices)
     follow_up_action = models.CharField(_("後續行動"), max_length=200, blank=True)
     status = models.CharField(
@@ -310,8 +311,8 @@ class SatisfactionRecord(ChoiceLabels, models.Model):
         _("滿意度評分"), validators=[MinValueValidator(1), MaxValueValidator(10)]
     )
     recorded_on = models.DateField(_("評價日期"), default=timezone.localdate)
-    positive_feedback = models.TextField(_("正面回饋"), blank=True)
-    improvement_suggestions = models.TextField(_("改進建議"), blank=True)
+    positive_feedback = models.TextField(_("正面回饋"), blank=True, validators=[note_length])
+    improvement_suggestions = models.TextField(_("改進建議"), blank=True, validators=[note_length])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("記錄人"),
@@ -350,8 +351,8 @@ class ImportantEvent(ChoiceLabels, models.Model):
     )
     kind = models.CharField(_("事件類型"), max_length=20, choices=EventKind.choices)
     occurred_on = models.DateField(_("發生日期"), default=timezone.localdate)
-    description = models.TextField(_("說明"))
-    outcome = models.TextField(_("處理結果"), blank=True)
+    description = models.TextField(_("說明"), validators=[note_length])
+    outcome = models.TextField(_("處理結果"), blank=True, validators=[note_length])
     complaint = models.ForeignKey(
         "complaints.Complaint",
         verbose_name=_("相關客訴"),

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from careloop.core.choices import ChoiceLabels
+from careloop.core.text import note_length
 from careloop.replies.patterns import PatternError, pattern_compile
 
 
@@ -49,6 +50,7 @@ class ReplyTemplate(ChoiceLabels, models.Model):
     body = models.TextField(
         _("內容"),
         help_text=_("以大括號標示欄位，例如 {客戶姓名}、{案件編號}；傳送前會自動填入。"),
+        validators=[note_length],
     )
     active = models.BooleanField(_("啟用"), default=True)
     position = models.PositiveSmallIntegerField(_("排序"), default=0)
@@ -89,7 +91,7 @@ class AvoidPhrase(ChoiceLabels, models.Model):
         ),
     )
     category = models.CharField(_("類別"), max_length=20, choices=AvoidCategory.choices)
-    suggestion = models.TextField(_("建議改寫"), blank=True)
+    suggestion = models.TextField(_("建議改寫"), blank=True, validators=[note_length])
     active = models.BooleanField(_("啟用"), default=True)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -152,7 +154,7 @@ class SentReply(ChoiceLabels, models.Model):
         related_name="+",
     )
     findings = models.JSONField(_("檢查結果"), default=list, blank=True)
-    override_reason = models.TextField(_("主管放行理由"), blank=True)
+    override_reason = models.TextField(_("主管放行理由"), blank=True, validators=[note_length])
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("傳送人員"),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from careloop.core.choices import ChoiceLabels
+from careloop.core.text import note_length
 
 
 class ServiceCategory(models.TextChoices):
@@ -38,7 +39,7 @@ class TreatmentPackage(ChoiceLabels, models.Model):
     validity_months = models.PositiveSmallIntegerField(
         _("有效月數"), validators=[MinValueValidator(1)]
     )
-    description = models.TextField(_("說明"), blank=True)
+    description = models.TextField(_("說明"), blank=True, validators=[note_length])
     is_active = models.BooleanField(_("販售中"), default=True)
     history = HistoricalRecords()
 
@@ -60,7 +61,7 @@ class Product(ChoiceLabels, models.Model):
         default=ServiceCategory.HEALTH_PRODUCTS,
     )
     price = models.PositiveIntegerField(_("價格（新台幣）"))
-    description = models.TextField(_("說明"), blank=True)
+    description = models.TextField(_("說明"), blank=True, validators=[note_length])
     is_active = models.BooleanField(_("販售中"), default=True)
     history = HistoricalRecords()
 

@@ -86,6 +86,13 @@ def errors_of(response) -> dict[str, list[str]]:
 # --- §3.3 through the preview ----------------------------------------------------------
 
 
+def test_a_description_past_the_limit_is_refused_beside_it(api_cs, branch_a):
+    response = api_cs.post("/complaints", {**B_CASE, "description": "遲" * 5001})
+    assert response.status_code == 422, response.content[:300]
+    assert response.json()["errors"]["description"] == ["內容最多 5000 字（目前 5001 字）。"]
+    assert not Complaint.objects.exists()
+
+
 def test_preview_of_a_b_case_received_on_friday_afternoon(api_cs, branch_a):
     # when a B case received 2026-02-13 16:00 (Friday before Lunar New Year) is previewed
     response = api_cs.get(

@@ -429,6 +429,21 @@ def test_patch_changes_only_the_fields_sent(as_therapist_a, customer_a):
     assert response.json()["phone_display"] == "0912-345-678"
 
 
+def test_a_note_past_the_limit_is_refused_with_its_field_and_nothing_changes(
+    as_therapist_a, customer_a
+):
+    # a 200,000-character paste (it once made a seven-second PDF)
+    response = as_therapist_a.patch(f"/customers/{customer_a.number}", {"notes": "長" * 200_000})
+    assert response.status_code == 422, response.content[:300]
+    assert response.json()["errors"]["notes"] == ["內容最多 5000 字（目前 200000 字）。"]
+    before = customer_a.notes
+    customer_a.refresh_from_db()
+    assert customer_a.notes == before
+    # the limit itself is taken
+    ok = as_therapist_a.patch(f"/customers/{customer_a.number}", {"notes": "長" * 5000})
+    assert ok.status_code == 200
+
+
 def test_patch_can_clear_a_field_and_reformat_the_phone(as_therapist_a, customer_a):
     # when the birthday is cleared and the phone given as a landline
     response = as_therapist_a.patch(

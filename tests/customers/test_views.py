@@ -388,6 +388,19 @@ def test_plan_complete_and_sign_offs_from_the_page(client, front_desk, dept_head
     assert dept_head_a.full_name in response.content.decode()
 
 
+def test_a_note_past_the_limit_is_refused_beside_the_field(client, front_desk, branch_a):
+    customer = CustomerFactory(branch=branch_a, created_by=front_desk, name="黃小姐", notes="")
+    client.force_login(front_desk)
+    data = {"name": "黃小姐", "phone": "0933-111-222", "branch": branch_a.pk}
+    data |= {"customer_type": "current", "notes": "長" * 200_000}
+    response = client.post(reverse("customers:edit", args=[customer.number]), data)
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'id="id_notes_error"' in html and "內容最多 5000 字" in html
+    customer.refresh_from_db()
+    assert customer.notes == ""
+
+
 def test_edit_keeps_history_of_who_changed_what(client, front_desk, branch_a):
     customer = CustomerFactory(branch=branch_a, created_by=front_desk, name="黃小姐")
     client.force_login(front_desk)
