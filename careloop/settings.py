@@ -177,6 +177,9 @@ AXES_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# One address failing on this many different accounts within the hour is stopped for the hour
+# (password spraying; accounts/throttle.py).
+CARELOOP_LOGIN_ADDRESS_ACCOUNTS = env_int("CARELOOP_LOGIN_ADDRESS_ACCOUNTS", 10)
 # The lock-out counts by the same client address as the public pages (behind the proxies).
 AXES_CLIENT_IP_CALLABLE = "careloop.core.clients.client_address"
 

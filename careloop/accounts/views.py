@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,6 +14,20 @@ from django.views.decorators.http import require_POST
 
 from careloop.accounts.models import ApiToken
 from careloop.accounts.services import api_token_create, api_token_revoke
+from careloop.accounts.throttle import address_spraying
+from careloop.core.clients import client_address
+
+
+class StaffLoginView(auth_views.LoginView):
+    """Django's login, refused for an hour to an address that has failed on many accounts
+    (accounts/throttle.py); each account's own lock-out is django-axes'."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if address_spraying(address=client_address(request)):
+            return render(request, "registration/address_throttled.html", status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class TokenForm(forms.Form):

@@ -72,6 +72,53 @@ def test_repeated_failed_logins_lock_the_account(client, front_desk):
     assert "帳號暫時鎖定" in response.content.decode()
 
 
+@override_settings(AXES_ENABLED=True, CARELOOP_LOGIN_ADDRESS_ACCOUNTS=10)
+def test_one_address_spraying_a_password_over_many_accounts_is_stopped(client, front_desk):
+    # Given one address trying one password on ten accounts (under each account's lock-out)
+    for n in range(10):
+        client.post(
+            reverse("accounts:login"),
+            {"username": f"staff{n}", "password": "Spring2026!"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+
+    # When it tries an eleventh, even with a right password
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "desk_a", "password": "pw-test-1234"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+
+    # Then it is refused for the hour, saying why
+    assert response.status_code == 429
+    assert "多個帳號登入失敗" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # and staff behind another address sign in as usual
+    other = client.post(
+        reverse("accounts:login"),
+        {"username": "desk_a", "password": "pw-test-1234"},
+        REMOTE_ADDR="198.51.100.20",
+    )
+    assert other.status_code == 302
+
+
+@override_settings(AXES_ENABLED=True, CARELOOP_LOGIN_ADDRESS_ACCOUNTS=10)
+def test_a_colleagues_typos_from_the_clinics_address_lock_nobody_else_out(client, front_desk):
+    # one account's failures from the clinic's shared address count as one account
+    for _ in range(4):
+        client.post(
+            reverse("accounts:login"),
+            {"username": "therapist_x", "password": "typo"},
+            REMOTE_ADDR="203.0.113.9",
+        )
+    response = client.post(
+        reverse("accounts:login"),
+        {"username": "desk_a", "password": "pw-test-1234"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    assert response.status_code == 302
+
+
 def test_token_page_shows_a_new_key_once_and_revokes(client, front_desk):
     client.force_login(front_desk)
     response = client.post(reverse("accounts:tokens"), {"name": "預約系統"})
