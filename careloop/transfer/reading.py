@@ -80,9 +80,30 @@ def rows_read(path: Path) -> Iterator[list[str]]:
     raise UnreadableFile(_("只接受 .xlsx 或 .csv 檔案。"))
 
 
+# The mapping page offers every column a choice of field: a header of thousands of columns,
+# or one cell holding a whole document, made a page of tens of megabytes.
+HEADER_MAX_COLUMNS = 100
+HEADER_MAX_CHARS = 100
+
+
 def header_read(path: Path) -> list[str]:
+    """The first non-empty row, trailing empty cells dropped; refused when it cannot be a
+    header (too many columns, a cell too long to be a column's name)."""
     for row in rows_read(path):
         if any(row):
+            while not row[-1]:
+                row.pop()
+            if len(row) > HEADER_MAX_COLUMNS:
+                raise UnreadableFile(
+                    _("標題列最多 %(max)s 欄，此檔有 %(n)s 欄。請確認第一列是欄位名稱。")
+                    % {"max": HEADER_MAX_COLUMNS, "n": len(row)}
+                )
+            for column, cell in enumerate(row, start=1):
+                if len(cell) > HEADER_MAX_CHARS:
+                    raise UnreadableFile(
+                        _("標題列第 %(column)s 欄超過 %(max)s 字，請確認第一列是欄位名稱。")
+                        % {"column": column, "max": HEADER_MAX_CHARS}
+                    )
             return row
     raise UnreadableFile(_("檔案是空的，找不到標題列。"))
 

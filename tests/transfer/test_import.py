@@ -118,6 +118,20 @@ def test_unreadable_file_is_refused_with_a_reason(front_desk, upload):
         upload(b"not a zip", by=front_desk, name="customers.xlsx")
 
 
+@pytest.mark.django_db
+def test_a_header_that_cannot_be_column_names_is_refused(front_desk, upload):
+    # thousands of columns, or one cell holding a document, once made a 32 MB mapping page
+    wide = csv_bytes([[f"欄{n}" for n in range(101)], ["x"] * 101])
+    with pytest.raises(ValidationError, match="標題列最多 100 欄，此檔有 101 欄"):
+        upload(wide, by=front_desk, name="customers.csv")
+    long_cell = csv_bytes([["客戶姓名", "長" * 101], ["王小明", "x"]])
+    with pytest.raises(ValidationError, match="標題列第 2 欄超過 100 字"):
+        upload(long_cell, by=front_desk, name="customers.csv")
+    # empty cells after the last name do not count
+    padded = csv_bytes([["客戶姓名", "聯絡電話", *[""] * 500], ["王小明", "0912345678"]])
+    assert upload(padded, by=front_desk, name="customers.csv").headers == ["客戶姓名", "聯絡電話"]
+
+
 INTERACTION_HEADER = [
     "客戶姓名",
     "聯絡電話",
