@@ -18,6 +18,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
+from pypdf import PdfReader
 
 from careloop.accounts.models import Branch
 from careloop.core.text import name_clean
@@ -81,12 +82,13 @@ _IMAGE_FORMATS = {"JPEG": _JPEG, "PNG": _PNG}
 
 
 def attachment_kind(upload: UploadedFile) -> FileKind | None:
-    """JPEG, PNG or PDF by content — magic bytes, and Pillow's check for images — else None."""
+    """JPEG, PNG or PDF by content — magic bytes, then Pillow's check of an image's structure
+    or pypdf's reading of a PDF's pages — else None."""
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
     if head.startswith(b"%PDF-"):
-        return _PDF
+        return _PDF if _pdf_has_pages(upload) else None
     if not (head.startswith(b"\xff\xd8\xff") or head.startswith(b"\x89PNG\r\n\x1a\n")):
         return None
     try:
@@ -101,6 +103,18 @@ def attachment_kind(upload: UploadedFile) -> FileKind | None:
     finally:
         upload.seek(0)
     return kind
+
+
+def _pdf_has_pages(upload: UploadedFile) -> bool:
+    """Whether the file reads as a PDF with at least one page: `%PDF-` before anything else
+    (a program, a web page) is not a document staff can open. Lenient about the small flaws
+    of phone scanners; whatever a hostile file makes pypdf raise, it is not a PDF we accept."""
+    try:
+        return len(PdfReader(upload, strict=False).pages) > 0
+    except Exception:
+        return False
+    finally:
+        upload.seek(0)
 
 
 class BranchChoiceField(forms.ModelChoiceField):

@@ -42,6 +42,7 @@ from careloop.complaints.services import (
 from careloop.complaints.workflow import MoveInput
 from careloop.customers.models import Customer
 from tests.factories import CustomerFactory, UserFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -702,7 +703,7 @@ def test_evidence_file_is_uploaded_and_downloaded(client, cs_a, case):
 def test_an_uploaded_file_is_kept_under_its_true_extension(client, cs_a, case):
     complaint = case()
     client.force_login(cs_a)
-    pdf = SimpleUploadedFile("報告.html", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    pdf = SimpleUploadedFile("報告.html", pdf_bytes())
     data = {"evidence-kind": "file", "evidence-title": "診療紀錄", "evidence-file": pdf}
 
     response = client.post(url("evidence_add", complaint), data, **HTMX)

@@ -23,6 +23,7 @@ from careloop.complaints.public_forms import (
     form_token,
 )
 from tests.factories import BranchFactory
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -160,7 +161,7 @@ def test_a_submission_shows_on_the_branchs_board_with_its_number(client, branch_
 
 def test_png_and_pdf_attachments_are_accepted(client, branch_a):
     png = SimpleUploadedFile("a.png", _png(), content_type="image/png")
-    pdf = SimpleUploadedFile("b.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n")
+    pdf = SimpleUploadedFile("b.pdf", pdf_bytes())
     assert _post(client, branch_a, attachment=png).status_code == 302
     assert _post(client, branch_a, attachment=pdf, remote_addr="203.0.113.8").status_code == 302
     names = Evidence.objects.values_list("file", flat=True)
@@ -183,6 +184,17 @@ def test_thanks_page_refuses_a_forged_token(client, db):
 
 
 # --- refused input: errors beside the field, nothing saved -------------------------------------
+
+
+def test_a_program_behind_a_pdf_signature_is_refused_beside_the_field(client, branch_a):
+    # given the five bytes that start every PDF, then a Windows program
+    fake = SimpleUploadedFile("receipt.pdf", b"%PDF-1.4\nMZ\x90\x00" + b"\x00" * 200)
+    response = _post(client, branch_a, attachment=fake)
+    assert response.status_code == 422
+    assert Complaint.objects.count() == 0
+    assert _field_errors(response.content.decode(), "attachment") == [
+        "只接受 JPEG、PNG 圖片或 PDF 檔；這個檔案的內容不是這些格式。"
+    ]
 
 
 def test_an_exe_renamed_jpg_is_refused_beside_the_field(client, branch_a):
