@@ -18,6 +18,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+# Every console message in which Chromium reports a refusal by the Content-Security-Policy: a
+# page that needs an inline style or script the policy forbids is broken for staff.
+CSP_REFUSALS: list[str] = []
+
+
+def csp_watched(context):
+    context.on(
+        "console",
+        lambda message: (
+            CSP_REFUSALS.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return context
+
+
+@pytest.fixture(autouse=True)
+def no_csp_refusals():
+    CSP_REFUSALS.clear()
+    yield
+    assert CSP_REFUSALS == []
+
+
 @pytest.fixture(scope="session")
 def browser():
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
@@ -35,8 +57,10 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(
-        locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1024, "height": 1366}
+    context = csp_watched(
+        browser.new_context(
+            locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1024, "height": 1366}
+        )
     )
     page = context.new_page()
     page.set_default_timeout(10_000)
@@ -60,8 +84,10 @@ def login(page, live_server):
 def logged_in(browser, live_server, username: str, *, password: str = "pw-test-1234"):
     """A fresh browser context logged in as `username`: one per person in a story that
     passes between colleagues."""
-    context = browser.new_context(
-        locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1280, "height": 1400}
+    context = csp_watched(
+        browser.new_context(
+            locale="zh-TW", timezone_id="Asia/Taipei", viewport={"width": 1280, "height": 1400}
+        )
     )
     page = context.new_page()
     page.set_default_timeout(10_000)

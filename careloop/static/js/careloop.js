@@ -13,3 +13,10 @@ document.addEventListener("htmx:responseError", function (event) {
   var text = status === 403 ? "您沒有權限執行此操作。" : status === 404 ? "找不到資料，可能已被移除。" : "系統暫時無法處理，請稍後再試；資料未被更動。";
   window.alert(text);
 });
+// A search box inside a form (the customer picker): Enter searches, it does not send the form.
+// Here rather than an onkeydown attribute, which the Content-Security-Policy refuses.
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && event.target.matches && event.target.matches("[data-enter-searches]")) {
+    event.preventDefault();
+  }
+});
