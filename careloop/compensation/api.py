@@ -388,7 +388,7 @@ def _compensation_out(
         "settlement_required": bool(
             settlement_reason(grade=complaint.grade, value=k.value, case_total=case_total)
         ),
-        "case_total": case_total,
+        "case_granted_total": case_total,
         "settlement": {
             "signed_on": settlement.signed_on,
             "signed_by": settlement.signed_by,
@@ -537,8 +537,8 @@ def settlement_post(
         None, description="和解書掃描檔：PDF、JPEG 或 PNG，10 MB 以內（依檔案內容判斷格式）"
     ),
 ) -> dict[str, Any]:
-    """以 multipart/form-data 送出 signed_on、signed_by、note 與選填的 `file`。A 級客訴或超過
-    NT$10,000 的補償，須先登錄和解書才能標記已支付。已支付後不可修改。"""
+    """以 multipart/form-data 送出 signed_on、signed_by、note 與選填的 `file`。A 級客訴，或本案
+    補償累計超過 NT$10,000 時，須先登錄和解書才能標記已支付。已支付後不可修改。"""
     user = _user(request)
     compensation = compensation_get_for_user(user=user, compensation_id=compensation_id)
     form = SettlementForm(
@@ -564,7 +564,7 @@ def settlement_post(
 )
 def paid_post(request: HttpRequest, compensation_id: Id, payload: DoneIn) -> dict[str, Any]:
     """已核准的補償標記為已支付（退費）或已交付（贈品、服務、折扣）。待核准、未核准、已支付，
-    或 A 級客訴／超過 NT$10,000 而尚未登錄和解書時回應 409 並說明理由。"""
+    或 A 級客訴／本案補償累計超過 NT$10,000 而尚未登錄和解書時回應 409 並說明理由。"""
     user = _user(request)
     compensation = compensation_get_for_user(user=user, compensation_id=compensation_id)
     data = _valid(DoneForm(_form_data(payload.model_dump())))
@@ -592,8 +592,8 @@ def approvals_list(request: HttpRequest) -> list[dict[str, Any]]:
     summary="核准或駁回補償",
 )
 def approval_decision(request: HttpRequest, approval_id: Id, payload: DecisionIn) -> dict[str, Any]:
-    """`decision` 為 approve 或 reject（駁回須附 `note`）。須由授權上限足以涵蓋金額的人員決定，
-    申請人不可核准自己的申請（403）；已審核的申請回應 409。"""
+    """`decision` 為 approve 或 reject（駁回須附 `note`）。須由授權上限足以涵蓋本案補償累計
+    （含此筆）的人員決定，申請人不可核准自己的申請（403）；已審核的申請回應 409。"""
     user = _user(request)
     approval = approval_get_for_user(user=user, approval_id=approval_id)
     form = DecisionForm(_form_data(payload.model_dump()))

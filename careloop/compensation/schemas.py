@@ -194,7 +194,11 @@ class CompensationOut(Schema):
         ...,
         description="是否須先登錄和解書才能標記已支付（A 級客訴，或本案補償累計超過 NT$10,000）",
     )
-    case_total: int = Field(..., description="本案補償累計（已核准、已支付、已交付，含此筆）")
+    case_granted_total: int = Field(
+        ...,
+        description="和解書規則所讀的本案補償累計：尚待支付時為本案已核予（已核准、已支付、"
+        "已交付）加此筆；已支付、已交付或未核准時為此筆金額",
+    )
     settlement: SettlementOut | None = Field(None, description="和解書")
     done_by: StaffOut | None = Field(None, description="標記已支付／已交付的人員")
     done_at: LocalDateTime | None = Field(None, description="已支付／已交付時間")

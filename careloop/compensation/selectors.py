@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -155,8 +156,20 @@ def approvals_pending_for(*, user: User) -> list[ApprovalRequest]:
     requests = ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).exclude(
         requested_by_id=user.pk
     )
-    if limit is not None:  # the case's total with the compensation, not the request alone
-        requests = requests.filter(case_total__lte=limit, value__lte=limit)
+    if limit is not None:
+        # The case's granted total now, with this request: what the decision will check.
+        granted_now = (
+            Compensation.objects.filter(
+                complaint_id=OuterRef("compensation__complaint_id"), status__in=GRANTED_STATES
+            )
+            .order_by()
+            .values("complaint_id")
+            .annotate(total=Sum("value"))
+            .values("total")
+        )
+        requests = requests.annotate(
+            total_now=Coalesce(Subquery(granted_now), Value(0)) + F("value")
+        ).filter(total_now__lte=limit)
     branch_ids = user_branch_ids(user)
     if branch_ids is not None:
         requests = requests.filter(branch_id__in=branch_ids)

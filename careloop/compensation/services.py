@@ -394,7 +394,11 @@ def compensation_grant(
         requester_limit=limit,
         idempotency_key=idempotency_key,
     )
-    _save(compensation, by=by)
+    try:
+        with transaction.atomic():
+            _save(compensation, by=by)
+    except IntegrityError as e:  # the same key sent at the same moment for another case
+        raise CompensationRefused(_("此冪等鍵已用於另一件客訴的補償，請換一個。")) from e
     case_total = case_granted_total(complaint_id=complaint.pk) + value
     if limit_covers(limit, case_total):
         _approve(compensation, by=by)
@@ -569,8 +573,12 @@ def settlement_reason(*, grade: str, value: int, case_total: int) -> str:
 
 
 def case_total_with(compensation: Compensation, granted_total: int) -> int:
-    """The case's granted total counting this compensation once, granted or not yet."""
-    return granted_total + (0 if compensation.is_granted else compensation.value)
+    """The total a rule reads for this compensation: while it is still to be paid (approved,
+    pending), the case's granted total counting it once; once paid, delivered or rejected, its
+    own value, as it stood when it was settled (a later grant changes nothing about it)."""
+    if compensation.status in (Status.APPROVED, Status.PENDING_APPROVAL, Status.PROPOSED):
+        return granted_total + (0 if compensation.is_granted else compensation.value)
+    return compensation.value
 
 
 def _locked_compensation(compensation: Compensation, by: User) -> Compensation:
@@ -631,7 +639,8 @@ def settlement_record(
 @transaction.atomic
 def compensation_mark_done(*, compensation: Compensation, note: str = "", by: User) -> Compensation:
     """已支付 (money back) or 已交付 (a gift, a service, a discount): only once approved, and
-    for a grade-A case or a payout over NT$10,000 only once the settlement is recorded."""
+    for a grade-A case, or a case whose granted total with it is over NT$10,000, only once the
+    settlement is recorded."""
     compensation = _locked_compensation(compensation, by)
     if compensation.status == Status.PENDING_APPROVAL:
         raise CompensationRefused(_("此補償尚待核准，核准後才能標記為已支付。"))

@@ -282,8 +282,9 @@ def _grant_message(compensation: Any) -> str:
         return _("已核予補償 %(value)s（在您的授權上限內）。") % {
             "value": services.ntd(compensation.value)
         }
-    return _("補償 %(value)s 超過您的授權上限 %(limit)s，已送交核准。") % {
+    return _("補償 %(value)s 使本案累計達 %(total)s，超過您的授權上限 %(limit)s，已送交核准。") % {
         "value": services.ntd(compensation.value),
+        "total": services.ntd(compensation.approval_request.case_total),
         "limit": services.limit_display(compensation.requester_limit),
     }
 

@@ -20,19 +20,21 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from careloop.accounts.models import Branch, Department, User
-from careloop.compensation.models import PAID_KINDS, ApprovalRequest, Compensation
+from careloop.compensation.models import ApprovalRequest, Compensation
 from careloop.compensation.models import Status as CompensationStatus
-from careloop.compensation.rules import SETTLEMENT_ABOVE, SETTLEMENT_GRADES
 from careloop.compensation.services import (
     approval_decide,
     approvers_for,
     assessment_save,
+    case_granted_total,
+    case_total_with,
     compensation_grant,
     compensation_mark_done,
     offer_choose,
     offers_generate,
     offers_present,
     purchases_for,
+    settlement_reason,
     settlement_record,
 )
 from careloop.complaints.criteria import grade_suggest
@@ -366,13 +368,17 @@ def _compensate(
         return
     if compensation.status == CompensationStatus.PENDING_APPROVAL:
         request = ApprovalRequest.objects.get(compensation=compensation)
-        covering = approvers_for(branch_id=complaint.branch_id, value=compensation.value)
+        covering = approvers_for(branch_id=complaint.branch_id, value=request.case_total)
         approver = next(u for u in approvers if covering.filter(pk=u.pk).exists())
         approval_decide(request=request, approve=True, note="同意", by=approver)
         compensation = Compensation.objects.get(pk=compensation.pk)
-    if compensation.kind in PAID_KINDS and (
-        complaint.grade in SETTLEMENT_GRADES or compensation.value > SETTLEMENT_ABOVE
-    ):
+    granted = case_granted_total(complaint_id=complaint.pk)
+    reason = settlement_reason(
+        grade=complaint.grade,
+        value=compensation.value,
+        case_total=case_total_with(compensation, granted),
+    )
+    if reason:  # the rule compensation_mark_done applies
         settlement_record(
             compensation=compensation,
             signed_on=timezone.localdate(),

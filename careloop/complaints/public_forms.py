@@ -110,7 +110,9 @@ def _pdf_has_pages(upload: UploadedFile) -> bool:
     (a program, a web page) is not a document staff can open. Lenient about the small flaws
     of phone scanners; whatever a hostile file makes pypdf raise, it is not a PDF we accept."""
     try:
-        return len(PdfReader(upload, strict=False).pages) > 0
+        reader = PdfReader(upload, strict=False)
+        # An owner-password PDF (a bank's receipt) hides its pages, but its structure has read.
+        return reader.is_encrypted or len(reader.pages) > 0
     except Exception:
         return False
     finally:

@@ -35,8 +35,8 @@ class ApiEdgeMiddleware:
         ):
             try:
                 data = json.loads(request.body)
-            except ValueError:
-                data = None  # not JSON: the operation answers that itself
+            except (ValueError, RecursionError):
+                data = None  # not JSON (or nested past Python's limit): the operation says so
             errors: dict[str, list[str]] = {}
             for path, kind in unstorable(data, ()):
                 field = ".".join(str(part) for part in path) or "__all__"

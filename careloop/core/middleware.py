@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
@@ -66,9 +67,11 @@ class IdleTimeoutMiddleware:
             _("您已閒置超過 %(minutes)s 分鐘，為保護客戶資料已自動登出，請重新登入。")
             % {"minutes": settings.CARELOOP_IDLE_MINUTES},
         )
-        login = f"{reverse(settings.LOGIN_URL)}?next={request.get_full_path()}"
         if request.headers.get("HX-Request"):
+            # Back to the page the fragment was asked from, not the fragment's own URL.
+            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = page.path + (f"?{page.query}" if page.query else "") or "/"
             response = HttpResponse(status=204)
-            response["HX-Redirect"] = login
+            response["HX-Redirect"] = redirect_to_login(back).url
             return response
-        return HttpResponseRedirect(login)
+        return redirect_to_login(request.get_full_path())

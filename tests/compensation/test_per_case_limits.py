@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from careloop.compensation import services
 from careloop.compensation.models import ApprovalRequest, Compensation, Status
-from careloop.compensation.selectors import approvals_pending_for
+from careloop.compensation.selectors import approvals_pending_for, case_panel
 from careloop.compensation.services import CompensationRefused
 from tests.compensation.conftest import ApiClient
 
@@ -120,7 +120,7 @@ def test_the_api_grants_once_per_idempotency_key(case_b, cs_a):
 
     assert first.status_code == 201 and again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
-    assert first.json()["case_total"] == 1500
+    assert first.json()["case_granted_total"] == 1500
     assert Compensation.objects.filter(complaint=case_b).count() == 1
     bad = api.client.post(
         path, body, content_type="application/json", headers={"idempotency-key": "x" * 65}
@@ -150,3 +150,39 @@ def test_the_grant_form_carries_a_key_and_a_double_click_grants_once(client, cas
     assert Compensation.objects.filter(complaint=case_b).count() == 1
     html = client.get(reverse("compensation:case", args=[case_b.number])).content.decode()
     assert f'value="{key}"' not in html
+
+
+def test_a_payout_settled_before_a_later_grant_is_not_flagged_again(case_b, senior, cs_a):
+    # Given NT$6,000 paid, then NT$6,000 more granted on the same case (NT$12,000 in all)
+    paid = services.compensation_mark_done(compensation=grant(case_b, senior, 6000), by=senior)
+    later = grant(case_b, senior, 6000)
+
+    # Then only the one still to pay needs the settlement, on the panel and in the API
+    panel = case_panel(complaint=case_b, user=cs_a)
+    reasons = {line.compensation.pk: line.settlement_reason for line in panel.lines}
+    assert reasons[paid.pk] == ""
+    assert "累計 NT$12,000" in reasons[later.pk]
+    api = ApiClient(cs_a)
+    body = {k["id"]: k for k in api.get(f"/complaints/{case_b.number}/compensations").json()}
+    assert body[paid.pk]["settlement_required"] is False
+    assert body[later.pk]["settlement_required"] is True
+    assert body[later.pk]["case_granted_total"] == 12000
+
+
+def test_the_approvals_list_reads_the_cases_total_as_it_is_now(case_b, cs_a, pt_head_a, senior):
+    # Given a NT$3,000 request (case total NT$3,000 when asked, within a head's NT$10,000)
+    request = grant(case_b, cs_a, 3000).approval_request
+    assert approvals_pending_for(user=pt_head_a) == [request]
+    # When senior management grants NT$8,000 more on the case meanwhile
+    grant(case_b, senior, 8000)
+    # Then the head no longer sees a request they could not decide (NT$11,000 with it)
+    assert approvals_pending_for(user=pt_head_a) == []
+    assert approvals_pending_for(user=senior) == [request]
+
+
+def test_the_page_says_the_cases_total_when_a_grant_goes_for_approval(client, case_b, cs_a):
+    grant(case_b, cs_a, 1800)
+    client.force_login(cs_a)
+    data = {"grant-value": "1800", "grant-kind": "refund", "grant-description": "退費"}
+    response = client.post(reverse("compensation:grant", args=[case_b.number]), data, follow=True)
+    assert "使本案累計達 NT$3,600，超過您的授權上限 NT$2,000" in response.content.decode()

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
+from pypdf import PdfWriter
 
 from careloop.complaints.models import Channel, Complaint, Evidence
 from careloop.complaints.public import SUBMIT_LIMIT
@@ -195,6 +196,17 @@ def test_a_program_behind_a_pdf_signature_is_refused_beside_the_field(client, br
     assert _field_errors(response.content.decode(), "attachment") == [
         "只接受 JPEG、PNG 圖片或 PDF 檔；這個檔案的內容不是這些格式。"
     ]
+
+
+def test_an_owner_password_pdf_is_taken(client, branch_a):
+    # a bank's or a clinic's receipt often comes encrypted against editing
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.encrypt(user_password="", owner_password="bank-owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    receipt = SimpleUploadedFile("receipt.pdf", buffer.getvalue())
+    assert _post(client, branch_a, attachment=receipt).status_code == 302
 
 
 def test_an_exe_renamed_jpg_is_refused_beside_the_field(client, branch_a):

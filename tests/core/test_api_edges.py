@@ -126,3 +126,9 @@ def test_every_schema_has_one_name():
 
     walk(Schema)
     assert {name: mods for name, mods in names.items() if len(mods) > 1} == {}
+
+
+def test_json_nested_past_pythons_limit_is_not_a_server_error(api_client):
+    body = "[" * 5000 + "]" * 5000
+    response = api_client.post(f"{PREFIX}/customers", body, "application/json")
+    assert response.status_code == 400

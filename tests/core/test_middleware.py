@@ -68,13 +68,40 @@ def test_an_idle_htmx_request_sends_the_whole_page_to_the_login(client, front_de
     assert response["HX-Redirect"].startswith(reverse("accounts:login"))
 
 
-def test_a_click_within_the_minute_writes_no_session(client, front_desk):
+def test_the_session_is_written_at_most_once_a_minute(client, front_desk, clock):
+    start = timezone.now()
+    clock.move_to(start, tick=False)
     client.force_login(front_desk)
-    url = reverse("home")
-    client.get(url)
     first = client.session[LAST_SEEN]
-    client.get(url)
+    # half a minute later: nothing written
+    clock.move_to(start + dt.timedelta(seconds=30), tick=False)
+    client.get(reverse("home"))
     assert client.session[LAST_SEEN] == first
+    # past the minute: written
+    clock.move_to(start + dt.timedelta(seconds=61), tick=False)
+    client.get(reverse("home"))
+    assert client.session[LAST_SEEN] == first + 61
+
+
+def test_after_the_idle_sign_out_the_login_returns_to_the_whole_address(client, front_desk, clock):
+    start = timezone.now()
+    clock.move_to(start)
+    client.force_login(front_desk)
+    clock.move_to(start + dt.timedelta(hours=1))
+    response = client.get(reverse("customers:list"), {"q": "王", "customer_type": "vip"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(
+        "?next=/customers/%3Fq%3D%25E7%258E%258B%26customer_type%3Dvip"
+    )
+    # an htmx fragment sends the login back to the page it was asked from
+    clock.move_to(start + dt.timedelta(hours=3))
+    client.force_login(front_desk)
+    clock.move_to(start + dt.timedelta(hours=5))
+    fragment = client.post(
+        "/some/fragment/",
+        headers={"HX-Request": "true", "HX-Current-URL": "http://testserver/customers/C1/"},
+    )
+    assert fragment["HX-Redirect"].endswith("?next=/customers/C1/")
 
 
 def test_https_turns_on_secure_cookies_hsts_and_the_redirect():
