@@ -95,21 +95,24 @@ def test_no_history_page_posts_an_earlier_version_back(root, client):
     walked = set()
     for model, model_admin in with_history:
         assert isinstance(model_admin, HistoryAdmin), model
-        versions_of_records = model.history.filter(pk__in=model.objects.values("pk"))
+        pk_name = model._meta.pk.attname
+        versions_of_records = model.history.filter(**{f"{pk_name}__in": model.objects.values("pk")})
         version = versions_of_records.order_by("history_date").first()
         if version is None:  # nothing of this kind in the demo (a calendar entry)
             continue
-        # Given the earliest version of a record, shown on its history page
-        url = _url(model, "simple_history", version.pk, version.history_id)
+        # Given the earliest version of a record, shown on its history page (a historical
+        # row's own pk is history_id: the record's id is under the model's pk name)
+        record_id = getattr(version, pk_name)
+        url = _url(model, "simple_history", record_id, version.history_id)
         page = client.get(url)
         assert page.status_code == 200, model
         assert 'name="_save"' not in page.content.decode(), model
-        before, versions = _row(model, version.pk), model.history.count()
+        before, versions = _row(model, record_id), model.history.count()
         # When it is posted back as a browser would (a revert)
         response = client.post(url, admin_form_posted(page.context["adminform"].form))
         # Then it is refused and nothing changes, not even the history
         assert response.status_code == 403, model
-        assert _row(model, version.pk) == before, model
+        assert _row(model, record_id) == before, model
         assert model.history.count() == versions, model
         walked.add(model)
     assert {Customer, Purchase, TreatmentPackage, Compensation, Survey, Complaint} <= walked
