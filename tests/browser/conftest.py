@@ -33,6 +33,19 @@ def csp_watched(context):
     return context
 
 
+def phone_context(browser):
+    """A customer's phone (390 px, touch), watched for CSP refusals like every other context."""
+    return csp_watched(
+        browser.new_context(
+            locale="zh-TW",
+            timezone_id="Asia/Taipei",
+            viewport={"width": 390, "height": 844},
+            is_mobile=True,
+            has_touch=True,
+        )
+    )
+
+
 @pytest.fixture(autouse=True)
 def no_csp_refusals():
     CSP_REFUSALS.clear()

@@ -18,7 +18,7 @@ from careloop.replies.defaults import replies_defaults_ensure
 from careloop.surveys.models import Survey, SurveyResponse
 from careloop.surveys.tokens import survey_token
 from careloop.treatments.services import session_use
-from tests.browser.conftest import csp_watched, logged_in
+from tests.browser.conftest import logged_in, phone_context
 from tests.factories import CustomerFactory, TreatmentPackageFactory, UserFactory, package_sold
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -218,15 +218,7 @@ def test_a_survey_is_answered_on_a_phone_once_and_shows_on_the_customer_page(
     survey = Survey.objects.get(purchase=purchase)
     url = f"{live_server.url}/survey/{survey_token(survey)}/"
 
-    phone = csp_watched(
-        browser.new_context(
-            locale="zh-TW",
-            timezone_id="Asia/Taipei",
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-        )
-    )
+    phone = phone_context(browser)
     page = phone.new_page()
     page.set_default_timeout(10_000)
     # When the customer opens the link and answers

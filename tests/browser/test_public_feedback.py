@@ -6,7 +6,7 @@ import pytest
 
 from careloop.complaints.defaults import complaint_defaults_ensure
 from careloop.complaints.models import Complaint
-from tests.browser.conftest import csp_watched
+from tests.browser.conftest import phone_context
 from tests.factories import BranchFactory
 
 pytestmark = pytest.mark.e2e
@@ -16,15 +16,7 @@ SHOTS = None  # a folder to save screenshots in while working on the layout
 
 @pytest.fixture
 def phone_page(browser):
-    context = csp_watched(
-        browser.new_context(
-            locale="zh-TW",
-            timezone_id="Asia/Taipei",
-            viewport={"width": 390, "height": 844},
-            is_mobile=True,
-            has_touch=True,
-        )
-    )
+    context = phone_context(browser)
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page
