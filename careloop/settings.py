@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "careloop.printing",
     "careloop.workcalendar",
     "careloop.notifications",
+    "careloop.grants",
     "careloop.complaints",
     "careloop.messaging",
     "careloop.replies",

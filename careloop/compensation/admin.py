@@ -1,12 +1,12 @@
-"""Compensation in the admin: read-only. Assessments, offers, grants, approvals, settlements
-and flags are written through the case page and the API, where the authority limits and the
-settlement rule live; nothing is deleted. Authority limits themselves are set on 角色."""
+"""Compensation in the admin: read-only. Assessments, offers, compensations, settlements and
+flags are written through the case page and the API, where the authority limits and the
+settlement rule live; nothing is deleted. Authority limits are set on 角色; a compensation's
+approval is its 授權 (careloop.grants)."""
 
 from django.contrib import admin
 
 from careloop.compensation.models import (
     AbuseFlag,
-    ApprovalRequest,
     Assessment,
     Compensation,
     Offer,
@@ -22,13 +22,6 @@ class CompensationAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["complaint", "customer", "branch"]
     search_fields = ["complaint__number", "customer__number", "customer__name"]
     date_hierarchy = "requested_at"
-
-
-@admin.register(ApprovalRequest)
-class ApprovalRequestAdmin(ReadOnlyHistoryAdmin):
-    list_display = ["compensation", "branch", "value", "state", "requested_by", "decided_by"]
-    list_filter = ["state", "branch"]
-    list_select_related = ["compensation", "branch", "requested_by", "decided_by"]
 
 
 @admin.register(Assessment)

@@ -56,7 +56,6 @@ from careloop.compensation.selectors import (
     flag_get_for_user,
 )
 from careloop.compensation.services import (
-    CompensationRefused,
     case_granted_totals,
     case_total_with,
     settlement_reason,
@@ -69,6 +68,7 @@ from careloop.core.api_schemas import RefusedOut
 from careloop.core.api_types import Id
 from careloop.customers.schemas import ErrorOut
 from careloop.customers.selectors import customer_get_for_user
+from careloop.grants.services import GrantRefused
 
 router = Router(tags=["補償"])
 
@@ -84,7 +84,7 @@ def _refusals() -> Iterator[None]:
     """A rule's refusal as 409: the first reason as the detail, all of them as `reasons`."""
     try:
         yield
-    except (CompensationRefused, WorkflowRefused) as exc:
+    except (GrantRefused, WorkflowRefused) as exc:
         raise ApiError(409, exc.messages[0], reasons=exc.messages) from exc
 
 
@@ -351,7 +351,7 @@ def _compensation_out(
     """`granted`: the granted totals of the cases (`case_granted_totals`), read once a list."""
     complaint = k.complaint
     case_total = case_total_with(k, granted.get(k.complaint_id, 0))
-    request = getattr(k, "approval_request", None)
+    request = k.approval_request
     settlement = getattr(k, "settlement", None)
     return {
         "id": k.pk,
@@ -600,7 +600,7 @@ def approval_decision(request: HttpRequest, approval_id: Id, payload: DecisionIn
     data = _valid(form)
     with _refusals():
         services.approval_decide(request=approval, approve=form.approve, note=data["note"], by=user)
-    return _fresh(user, approval.compensation_id)
+    return _fresh(user, approval.subject_id)
 
 
 @router.post(

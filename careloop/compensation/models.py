@@ -25,6 +25,7 @@ from careloop.compensation.rules import (
 )
 from careloop.core.choices import ChoiceLabels
 from careloop.core.text import note_length
+from careloop.grants.models import Grant
 
 _RATING = [MinValueValidator(RATING_MIN), MaxValueValidator(RATING_MAX)]
 _MONEY = [MaxValueValidator(VALUE_MAX)]
@@ -250,6 +251,16 @@ class Compensation(ChoiceLabels, models.Model):
     # The client's key for this grant (a page's form, an API caller's Idempotency-Key): the
     # same key from the same person grants once, however often it is sent.
     idempotency_key = models.CharField(_("冪等鍵"), max_length=64, blank=True, default="")
+    # Its authorisation (授權, careloop.grants): approved at once within the granter's limit,
+    # or the approval request it waited for. Empty only on rows older than the kernel.
+    grant = models.OneToOneField(
+        "grants.Grant",
+        verbose_name=_("授權"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compensation",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -282,66 +293,11 @@ class Compensation(ChoiceLabels, models.Model):
     def done_status(self) -> str:
         return Status.PAID if self.kind in PAID_KINDS else Status.DELIVERED
 
-
-class ApprovalRequest(ChoiceLabels, models.Model):
-    """分層授權: a compensation that takes its case's granted total above its granter's limit
-    waits for someone whose limit covers that total (in the case's branch, or senior
-    management chain-wide). The requester cannot decide."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", _("待核准")
-        APPROVED = "approved", _("核准")
-        REJECTED = "rejected", _("不核准")
-
-    compensation = models.OneToOneField(
-        Compensation,
-        verbose_name=_("補償"),
-        on_delete=models.PROTECT,
-        related_name="approval_request",
-    )
-    branch = models.ForeignKey(
-        "accounts.Branch", verbose_name=_("院所"), on_delete=models.PROTECT, related_name="+"
-    )
-    value = models.PositiveIntegerField(_("申請金額"), validators=_MONEY)
-    # The authority limits count per case (domain.md §4): what the approver authorises is the
-    # case's granted total with this compensation, as it stood when the request was made.
-    case_total = models.PositiveIntegerField(_("本案累計金額（含此筆）"), default=0)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("申請人"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    requested_at = models.DateTimeField(_("申請時間"), default=timezone.now)
-    state = models.CharField(
-        _("審核狀態"), max_length=10, choices=State.choices, default=State.PENDING
-    )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("審核人"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    decided_at = models.DateTimeField(_("審核時間"), null=True, blank=True)
-    note = models.TextField(_("審核意見"), blank=True, validators=[note_length])
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("補償核准申請")
-        verbose_name_plural = _("補償核准申請")
-        ordering = ["requested_at", "id"]
-        indexes = [
-            models.Index(fields=["state", "branch", "value"], name="approval_pending"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.compensation_id}: NT${self.value:,} {self.get_state_display()}"
-
     @property
-    def is_pending(self) -> bool:
-        return self.state == self.State.PENDING
+    def approval_request(self) -> Grant | None:
+        """The approval it waited for, when its grant was above the granter's limit."""
+        grant = self.grant
+        return grant if grant is not None and grant.approval_required else None
 
 
 def settlement_upload_to(instance: Settlement, filename: str) -> str:

@@ -22,7 +22,7 @@ from careloop.compensation.forms import (
     OfferForm,
     SettlementForm,
 )
-from careloop.compensation.models import ApprovalRequest, Offer, Status
+from careloop.compensation.models import Offer, Status
 from careloop.compensation.selectors import (
     CompensationLine,
     approvals_pending_for,
@@ -33,6 +33,7 @@ from careloop.compensation.services import limit_display, purchases_for
 from careloop.complaints.models import Complaint
 from careloop.complaints.workflow import may_handle
 from careloop.customers.models import Customer
+from careloop.grants.models import Grant
 
 
 @dataclass
@@ -124,7 +125,7 @@ def case_panel_context(
     line_rows = []
     for line in cp.lines:
         compensation = line.compensation
-        request = getattr(compensation, "approval_request", None)
+        request = compensation.approval_request
         decide = None
         if line.may_decide and request is not None:
             key = f"decide-{request.pk}"
@@ -205,7 +206,7 @@ def customer_panel_context(
 
 @dataclass
 class ApprovalRow:
-    request: ApprovalRequest
+    request: Grant
     form: DecisionForm
 
     @property
@@ -220,7 +221,7 @@ class ApprovalRow:
 def approvals_context(
     *,
     user: User,
-    requests: list[ApprovalRequest] | None = None,
+    requests: list[Grant] | None = None,
     forms: dict[str, Any] | None = None,
     notice: str = "",
     refusals: list[str] | None = None,

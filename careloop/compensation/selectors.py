@@ -6,8 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,21 +23,23 @@ from careloop.compensation import rules
 from careloop.compensation.models import (
     GRANTED_STATES,
     AbuseFlag,
-    ApprovalRequest,
     Assessment,
     Compensation,
     Offer,
     Status,
 )
 from careloop.compensation.services import (
+    GRANT_KIND,
     case_total_with,
     compensated_complaints,
-    decide_refusal,
     may_work_on,
     settlement_reason,
 )
 from careloop.complaints.models import Complaint
 from careloop.customers.models import Customer
+from careloop.grants.models import Grant
+from careloop.grants.selectors import grants_pending_for, grants_visible_to
+from careloop.grants.services import decide_refusal
 from careloop.treatments.models import Purchase
 
 LIST_PAGE_SIZE = 50
@@ -52,7 +53,8 @@ _COMPENSATION_RELATED = (
     "requested_by",
     "approved_by",
     "done_by",
-    "approval_request__decided_by",
+    "grant__requested_by",
+    "grant__decided_by",
     "settlement__recorded_by",
 )
 
@@ -78,15 +80,15 @@ def compensation_get_for_user(*, user: User, compensation_id: int) -> Compensati
     return compensation
 
 
-def approval_get_for_user(*, user: User, approval_id: int) -> ApprovalRequest:
+def approval_get_for_user(*, user: User, approval_id: int) -> Grant:
+    """A compensation's grant (its approval request) in the user's branches, or 404."""
     require(user, Capability.COMPLAINT_VIEW)
-    requests = ApprovalRequest.objects.select_related(
-        "compensation__complaint", "requested_by", "decided_by"
+    request = (
+        grants_visible_to(user=user)
+        .filter(kind=GRANT_KIND, pk=approval_id)
+        .select_related("compensation__complaint", "requested_by", "decided_by")
+        .first()
     )
-    branch_ids = user_branch_ids(user)
-    if branch_ids is not None:
-        requests = requests.filter(branch_id__in=branch_ids)
-    request = requests.filter(pk=approval_id).first()
     if request is None:
         raise Http404(_("找不到此補償核准申請。"))
     return request
@@ -145,41 +147,19 @@ def compensation_list(*, user: User, filters: ListFilters) -> QuerySet[Compensat
 # --- approvals waiting for the user --------------------------------------------------------------
 
 
-def approvals_pending_for(*, user: User) -> list[ApprovalRequest]:
-    """Requests this user may decide: pending, in their branches, within their authority
-    limit, not their own. Two queries (the limit, the requests) however many there are."""
+def approvals_pending_for(*, user: User) -> list[Grant]:
+    """Compensations this user may decide: pending, in their branches, within their authority
+    limit counted on the case's total now, not their own. Two queries (the limit, the
+    requests) however many there are."""
     if not user_can(user, Capability.COMPLAINT_VIEW):
         return []
-    limit = user_authority_limit(user)
-    if limit == 0:
-        return []
-    requests = ApprovalRequest.objects.filter(state=ApprovalRequest.State.PENDING).exclude(
-        requested_by_id=user.pk
-    )
-    if limit is not None:
-        # The case's granted total now, with this request: what the decision will check.
-        granted_now = (
-            Compensation.objects.filter(
-                complaint_id=OuterRef("compensation__complaint_id"), status__in=GRANTED_STATES
-            )
-            .order_by()
-            .values("complaint_id")
-            .annotate(total=Sum("value"))
-            .values("total")
-        )
-        requests = requests.annotate(
-            total_now=Coalesce(Subquery(granted_now), Value(0)) + F("value")
-        ).filter(total_now__lte=limit)
-    branch_ids = user_branch_ids(user)
-    if branch_ids is not None:
-        requests = requests.filter(branch_id__in=branch_ids)
     return list(
-        requests.select_related(
+        grants_pending_for(user=user, kind=GRANT_KIND).select_related(
             "branch",
             "requested_by",
             "compensation__complaint",
             "compensation__customer",
-        ).order_by("requested_at", "id")
+        )
     )
 
 
@@ -327,9 +307,9 @@ def case_panel(*, complaint: Complaint, user: User) -> CasePanel:
     granted = sum(k.value for k in compensations if k.is_granted)
     lines = []
     for compensation in compensations:
-        request = getattr(compensation, "approval_request", None)
+        request = compensation.approval_request
         refusal = (
-            decide_refusal(user, request, case_total=granted + request.value)
+            decide_refusal(user, request, scope_total=granted + request.value)
             if request is not None and request.is_pending
             else None
         )

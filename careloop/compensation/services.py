@@ -15,14 +15,13 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from careloop.accounts.models import Role, RoleCode, User
+from careloop.accounts.models import RoleCode, User
 from careloop.accounts.permissions import (
-    CHAIN_WIDE_ROLES,
     Capability,
     user_authority_limit,
     user_can,
@@ -32,7 +31,6 @@ from careloop.compensation import rules
 from careloop.compensation.models import (
     GRANTED_STATES,
     AbuseFlag,
-    ApprovalRequest,
     Assessment,
     Compensation,
     Kind,
@@ -42,27 +40,34 @@ from careloop.compensation.models import (
 )
 from careloop.complaints.models import Complaint
 from careloop.complaints.workflow import editable_check, may_handle
+from careloop.grants.models import Grant
+from careloop.grants.services import (
+    GrantRefused,
+    case_approved_totals,
+    grant_decide,
+    grant_request,
+    limit_covers,
+    limit_display,
+    ntd,
+)
 from careloop.treatments.models import Purchase, PurchaseKind
 
 
-class CompensationRefused(Exception):
-    """A rule of domain.md §4 stops the change; `messages` says why, in zh-Hant."""
-
-    def __init__(self, *messages: str):
-        self.messages = [str(m) for m in messages]
-        super().__init__("；".join(self.messages))
+class CompensationRefused(GrantRefused):
+    """A rule of domain.md §4 stops the change; `messages` says why, in zh-Hant. (Refusals of
+    the authority kernel, GrantRefused, are caught with it.)"""
 
 
-def ntd(value: int | None) -> str:
-    return "—" if value is None else f"NT${value:,}"
+# The grant kind compensation registers with the kernel (grant_kind.py); a case's grants count
+# together under its case key.
+GRANT_KIND = "compensation"
 
 
-def limit_display(limit: int | None) -> str:
-    return _("不設上限") if limit is None else ntd(limit)
+def case_key(complaint_id: int) -> str:
+    return f"complaint:{complaint_id}"
 
 
-def limit_covers(limit: int | None, value: int) -> bool:
-    return limit is None or value <= limit
+__all__ = ["limit_covers", "limit_display", "ntd"]
 
 
 def _save(instance: Any, *, by: User) -> None:
@@ -301,21 +306,6 @@ def kind_from_offer(offer: Offer) -> str:
     }.get(offer.kind, Kind.GIFT)
 
 
-def approvers_for(*, branch_id: int, value: int) -> QuerySet[User]:
-    """Active staff whose authority limit covers the value: in the branch, or chain-wide."""
-    covering = Role.objects.filter(Q(authority_limit__isnull=True) | Q(authority_limit__gte=value))
-    return (
-        User.objects.filter(is_active=True, roles__in=covering)
-        .filter(
-            Q(home_branch_id=branch_id)
-            | Q(extra_branches__id=branch_id)
-            | Q(roles__code__in=CHAIN_WIDE_ROLES)
-        )
-        .distinct()
-        .order_by("pk")
-    )
-
-
 @transaction.atomic
 def compensation_grant(
     *,
@@ -380,7 +370,6 @@ def compensation_grant(
         errors["description"] = [_("請說明補償內容。")]
     if errors:
         raise ValidationError(errors)
-    limit = user_authority_limit(by)
     compensation = Compensation(
         complaint=complaint,
         branch_id=complaint.branch_id,
@@ -391,7 +380,7 @@ def compensation_grant(
         value=value,
         status=Status.PROPOSED,
         requested_by=by,
-        requester_limit=limit,
+        requester_limit=user_authority_limit(by),
         idempotency_key=idempotency_key,
     )
     try:
@@ -399,11 +388,22 @@ def compensation_grant(
             _save(compensation, by=by)
     except IntegrityError as e:  # the same key sent at the same moment for another case
         raise CompensationRefused(_("此冪等鍵已用於另一件客訴的補償，請換一個。")) from e
-    case_total = case_granted_total(complaint_id=complaint.pk) + value
-    if limit_covers(limit, case_total):
-        _approve(compensation, by=by)
+    compensation.grant = grant_request(
+        kind=GRANT_KIND,
+        subject_id=compensation.pk,
+        case_key=case_key(complaint.pk),
+        branch_id=complaint.branch_id,
+        customer_id=complaint.customer_id,
+        value=value,
+        title=_("客訴 %(number)s") % {"number": complaint.number},
+        detail=f"{compensation.get_kind_display()}：{compensation.description}",
+        by=by,
+    )
+    if compensation.grant.is_pending:
+        compensation.status = Status.PENDING_APPROVAL
+        _save(compensation, by=by)
     else:
-        _approval_request(compensation, case_total=case_total, by=by)
+        _approve(compensation, by=by)
     return compensation
 
 
@@ -411,13 +411,9 @@ def case_granted_totals(*, complaint_ids: Iterable[int]) -> dict[int, int]:
     """What each case has granted so far (approved, paid or delivered), in NT$, in one query;
     a case with nothing granted is absent. A rule that depends on it reads it with the case
     locked (`_locked_case`)."""
-    rows = (
-        Compensation.objects.filter(complaint_id__in=list(complaint_ids), status__in=GRANTED_STATES)
-        .values("complaint_id")
-        .annotate(total=Sum("value"))
-        .order_by()
-    )
-    return {row["complaint_id"]: int(row["total"]) for row in rows}
+    ids = list(complaint_ids)
+    totals = case_approved_totals(case_keys=[case_key(pk) for pk in ids])
+    return {pk: totals[case_key(pk)] for pk in ids if case_key(pk) in totals}
 
 
 def case_granted_total(*, complaint_id: int) -> int:
@@ -433,122 +429,22 @@ def _approve(compensation: Compensation, *, by: User) -> None:
         abuse_flag_check(customer_id=compensation.customer_id, compensation=compensation, by=by)
 
 
-def _approval_request(compensation: Compensation, *, case_total: int, by: User) -> ApprovalRequest:
-    compensation.status = Status.PENDING_APPROVAL
-    _save(compensation, by=by)
-    request = ApprovalRequest(
-        compensation=compensation,
-        branch_id=compensation.branch_id,
-        value=compensation.value,
-        case_total=case_total,
-        requested_by=by,
-    )
-    _save(request, by=by)
-    complaint = compensation.complaint
-    approvers = [
-        u
-        for u in approvers_for(branch_id=compensation.branch_id, value=case_total)
-        if u.pk != by.pk
-    ]
-    _notify(
-        recipients=approvers,
-        key=f"compensation-approval:{request.pk}",
-        title=_("補償待核准：客訴 %(number)s %(value)s")
-        % {"number": complaint.number, "value": ntd(compensation.value)},
-        body=_(
-            "%(who)s 提出補償 %(value)s（%(kind)s），本案累計 %(total)s，超過其授權上限 "
-            "%(limit)s，請核准或駁回。\n%(description)s"
-        )
-        % {
-            "who": by,
-            "value": ntd(compensation.value),
-            "kind": compensation.get_kind_display(),
-            "total": ntd(case_total),
-            "limit": limit_display(compensation.requester_limit),
-            "description": compensation.description,
-        },
-        url=reverse("worklist:today") + "#approvals",
-    )
-    return request
-
-
-def decide_refusal(
-    user: User, request: ApprovalRequest, *, case_total: int | None = None
-) -> str | None:
-    """Why this user may not decide this request, or None when they may. The limit must cover
-    the case's total with this compensation: `case_total` as it stands now (the decision reads
-    it under lock), the request's own when not given (a page showing the request)."""
-    if request.requested_by_id == user.pk:
-        return _("不可核准自己提出的補償申請。")
-    limit = user_authority_limit(user)
-    total = request.case_total if case_total is None else case_total
-    total = max(total, request.value)
-    if not limit_covers(limit, total):
-        if total == request.value:
-            return _("您的授權上限為 %(limit)s，不足以核准 %(value)s 的補償。") % {
-                "limit": limit_display(limit),
-                "value": ntd(request.value),
-            }
-        return _(
-            "您的授權上限為 %(limit)s，不足以核准此筆 %(value)s：本案補償累計將達 %(total)s。"
-        ) % {"limit": limit_display(limit), "value": ntd(request.value), "total": ntd(total)}
-    return None
-
-
-@transaction.atomic
-def approval_decide(
-    *, request: ApprovalRequest, approve: bool, note: str = "", by: User
-) -> ApprovalRequest:
-    """The approver approves or rejects (a rejection says why). Two approvers at once: the
-    second finds it decided."""
-    _check_branch(by, request.branch_id)
-    # The case first (as a grant locks it), so the total read below cannot move meanwhile.
-    complaint_id = Compensation.objects.values_list("complaint_id", flat=True).get(
-        pk=request.compensation_id
-    )
-    Complaint.objects.select_for_update().filter(pk=complaint_id).exists()
-    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
-    if not request.is_pending:
-        raise CompensationRefused(
-            _("此申請已由 %(who)s 於 %(when)s %(decision)s。")
-            % {
-                "who": request.decided_by,
-                "when": timezone.localtime(request.decided_at).strftime("%Y-%m-%d %H:%M"),
-                "decision": request.get_state_display(),
-            }
-        )
-    case_total = case_granted_total(complaint_id=complaint_id) + request.value
-    refusal = decide_refusal(by, request, case_total=case_total)
-    if refusal:
-        raise PermissionDenied(refusal)
-    note = note.strip()
-    if not approve and not note:
-        raise ValidationError({"note": _("駁回時請說明理由。")})
-    compensation = Compensation.objects.select_for_update().get(pk=request.compensation_id)
-    request.state = ApprovalRequest.State.APPROVED if approve else ApprovalRequest.State.REJECTED
-    request.decided_by = by
-    request.decided_at = timezone.now()
-    request.note = note
-    _save(request, by=by)
+def grant_decided(grant: Grant, approve: bool, by: User) -> None:
+    """The kernel's decision on a compensation's grant, applied to the compensation."""
+    compensation = Compensation.objects.select_for_update().get(pk=grant.subject_id)
     if approve:
         _approve(compensation, by=by)
     else:
         compensation.status = Status.REJECTED
         _save(compensation, by=by)
-    complaint = Complaint.objects.only("number").get(pk=compensation.complaint_id)
-    _notify(
-        recipients=[request.requested_by],
-        key=f"compensation-approval:{request.pk}:decided",
-        title=_("補償%(decision)s：客訴 %(number)s %(value)s")
-        % {
-            "decision": request.get_state_display(),
-            "number": complaint.number,
-            "value": ntd(request.value),
-        },
-        body=note,
-        url=case_url(complaint),
-    )
-    return request
+
+
+def approval_decide(*, request: Grant, approve: bool, note: str = "", by: User) -> Grant:
+    """The approver approves or rejects a compensation waiting above its granter's limit
+    (the kernel's `grant_decide`, which locks the case first, then the grant)."""
+    if request.kind != GRANT_KIND:
+        raise CompensationRefused(_("此申請不是補償的核准申請。"))
+    return grant_decide(grant=request, approve=approve, note=note, by=by)
 
 
 # --- settlement and payment --------------------------------------------------------------------

@@ -59,6 +59,7 @@ from careloop.complaints.models import Complaint
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.complaints.workflow import WorkflowRefused
 from careloop.customers.selectors import customer_get_for_user
+from careloop.grants.services import GrantRefused
 
 PANEL = "compensation/partials/case_panel.html"
 APPROVALS = "worklist/partials/approvals.html"
@@ -114,7 +115,7 @@ def _act(
         return _render_case(request, complaint, status=422, forms=forms)
     try:
         result = action()
-    except (CompensationRefused, WorkflowRefused) as exc:
+    except (GrantRefused, WorkflowRefused) as exc:
         return _refused(request, complaint, exc.messages, forms)
     except ValidationError as exc:
         if form is None:
@@ -325,7 +326,7 @@ def _decide_from_worklist(
                 note=form.cleaned_data["note"],
                 by=request.user,
             )
-        except (CompensationRefused, PermissionDenied) as exc:
+        except (GrantRefused, PermissionDenied) as exc:
             refusals = getattr(exc, "messages", None) or [str(exc)]
         except ValidationError as exc:
             errors_apply(form, exc)

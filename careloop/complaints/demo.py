@@ -20,11 +20,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from careloop.accounts.models import Branch, Department, User
-from careloop.compensation.models import ApprovalRequest, Compensation
+from careloop.compensation.models import Compensation
 from careloop.compensation.models import Status as CompensationStatus
 from careloop.compensation.services import (
     approval_decide,
-    approvers_for,
     assessment_save,
     case_granted_total,
     case_total_with,
@@ -65,6 +64,7 @@ from careloop.complaints.services import (
 )
 from careloop.complaints.workflow import MoveInput
 from careloop.customers.models import Customer
+from careloop.grants.services import approvers_for
 from careloop.messaging.models import MessageChannel
 from careloop.replies.models import ReplyTemplate, TemplateChannel
 from careloop.replies.services import reply_render, reply_send
@@ -367,7 +367,7 @@ def _compensate(
     if not settle:
         return
     if compensation.status == CompensationStatus.PENDING_APPROVAL:
-        request = ApprovalRequest.objects.get(compensation=compensation)
+        request = compensation.grant
         covering = approvers_for(branch_id=complaint.branch_id, value=request.case_total)
         approver = next(u for u in approvers if covering.filter(pk=u.pk).exists())
         approval_decide(request=request, approve=True, note="同意", by=approver)

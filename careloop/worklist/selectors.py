@@ -28,7 +28,6 @@ from careloop.accounts.permissions import (
     user_branch_ids,
     user_has_role,
 )
-from careloop.compensation.models import ApprovalRequest
 from careloop.compensation.selectors import approvals_pending_for
 from careloop.customers.models import (
     ContactPlan,
@@ -38,6 +37,7 @@ from careloop.customers.models import (
     Reaction,
 )
 from careloop.customers.selectors import customer_get_for_user
+from careloop.grants.models import Grant
 from careloop.treatments.models import Purchase, PurchaseKind
 
 BIRTHDAY_DAYS_AHEAD = 7
@@ -460,7 +460,7 @@ def worklist_line_get(
     return customer, plan
 
 
-def worklist_approvals(*, user: User) -> list[ApprovalRequest]:
+def worklist_approvals(*, user: User) -> list[Grant]:
     """Compensation approval requests waiting for this user (domain.md §4): above their
     granter's authority limit, within this user's, in their branches, not their own. A fixed
     number of queries whatever their number; kept apart from the contact lines and their

@@ -10,9 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from careloop.compensation import services
-from careloop.compensation.models import ApprovalRequest, Compensation, Status
+from careloop.compensation.models import Compensation, Status
 from careloop.compensation.selectors import approvals_pending_for, case_panel
 from careloop.compensation.services import CompensationRefused
+from careloop.grants.models import Grant
 from tests.compensation.conftest import ApiClient
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +38,7 @@ def test_five_small_grants_by_customer_service_go_for_approval_once_past_the_lim
     assert [k.status for k in granted] == [Status.APPROVED] + [Status.PENDING_APPROVAL] * 4
     request = granted[1].approval_request
     assert (request.value, request.case_total) == (1800, 3600)
-    assert ApprovalRequest.objects.filter(compensation__complaint=case_b).count() == 4
+    assert Grant.objects.filter(approval_required=True, compensation__complaint=case_b).count() == 4
 
 
 def test_a_heads_two_9000_grants_need_senior_management_and_a_settlement(
@@ -81,7 +82,7 @@ def test_an_approver_must_cover_the_cases_total_not_the_request_alone(
     assert "累計將達 NT$12,000" in str(refused.value)
     # And senior management may
     services.approval_decide(request=request, approve=True, by=senior)
-    assert Compensation.objects.get(pk=request.compensation_id).status == Status.APPROVED
+    assert Compensation.objects.get(pk=request.subject_id).status == Status.APPROVED
 
 
 def test_a_rejected_or_pending_grant_does_not_count_toward_the_case(case_b, cs_a, pt_head_a):

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from careloop.accounts.models import User
-from careloop.compensation.models import ApprovalRequest, Compensation
+from careloop.compensation.models import Compensation
 from careloop.compensation.services import (
     CompensationRefused,
     approval_decide,
@@ -15,6 +15,7 @@ from careloop.compensation.services import (
     compensation_mark_done,
 )
 from careloop.complaints.defaults import complaint_defaults_ensure
+from careloop.grants.models import Grant
 
 # PostgreSQL only, as tests/complaints/test_pg_concurrency.py explains: the in-memory SQLite
 # test database answers a second connection "table is locked" instead of waiting.
@@ -57,7 +58,7 @@ def test_two_approvers_deciding_at_once_decide_once(make_case, cs_a, pt_head_a, 
 
     def decide(user_id, approve):
         by = User.objects.get(pk=user_id)
-        fresh = ApprovalRequest.objects.get(pk=request.pk)
+        fresh = Grant.objects.get(pk=request.pk)
         return approval_decide(request=fresh, approve=approve, note="理由", by=by)
 
     results = _race(
@@ -66,10 +67,10 @@ def test_two_approvers_deciding_at_once_decide_once(make_case, cs_a, pt_head_a, 
     )
 
     refused = [r for r in results if isinstance(r, CompensationRefused)]
-    decided = [r for r in results if isinstance(r, ApprovalRequest)]
+    decided = [r for r in results if isinstance(r, Grant)]
     assert (len(refused), len(decided)) == (1, 1), results
     request.refresh_from_db()
-    compensation = Compensation.objects.get(pk=request.compensation_id)
+    compensation = Compensation.objects.get(pk=request.subject_id)
     expected = "approved" if request.state == "approved" else "rejected"
     assert compensation.status == expected
     assert compensation.history.count() == 3  # proposed, pending, decided — once

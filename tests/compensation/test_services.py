@@ -9,7 +9,6 @@ from django.utils import timezone
 from careloop.compensation import services
 from careloop.compensation.models import (
     AbuseFlag,
-    ApprovalRequest,
     Compensation,
     Offer,
     Status,
@@ -18,6 +17,8 @@ from careloop.compensation.selectors import approvals_pending_for
 from careloop.compensation.services import CompensationRefused
 from careloop.complaints.models import Complaint
 from careloop.complaints.workflow import WorkflowRefused
+from careloop.grants.models import Grant
+from careloop.grants.services import GrantRefused, approvers_for
 from careloop.notifications.models import Notification
 from tests.compensation.conftest import MODERATE, SEVERE
 from tests.factories import CustomerFactory, UserFactory, package_sold
@@ -69,7 +70,9 @@ def test_customer_service_grants_1500_alone(case_b, cs_a):
     assert compensation.status == Status.APPROVED
     assert compensation.approved_by == cs_a
     assert compensation.requester_limit == 2000
-    assert not ApprovalRequest.objects.exists()
+    assert not Grant.objects.filter(approval_required=True).exists()
+    assert compensation.grant.state == "approved"
+    assert compensation.grant.decided_by == cs_a
     # The history shows it proposed, then approved
     assert [h.status for h in compensation.history.order_by("history_date")] == [
         "proposed",
@@ -184,12 +187,12 @@ def test_approvers_are_those_covering_the_value_in_the_branch_or_chain_wide(
     case_b, cs_a, pt_head_a, head_b, senior, dept_head_a
 ):
     branch = case_b.branch_id
-    assert set(services.approvers_for(branch_id=branch, value=2500)) == {
+    assert set(approvers_for(branch_id=branch, value=2500)) == {
         pt_head_a,
         senior,
         dept_head_a,
     }
-    assert set(services.approvers_for(branch_id=branch, value=20000)) == {senior}
+    assert set(approvers_for(branch_id=branch, value=20000)) == {senior}
 
     request = grant(case_b, cs_a, 2600).approval_request
     assert approvals_pending_for(user=head_b) == []  # another branch's head
@@ -200,9 +203,9 @@ def test_a_second_decision_on_the_same_request_is_refused(case_b, cs_a, pt_head_
     request = grant(case_b, cs_a, 2500).approval_request
     services.approval_decide(request=request, approve=False, note="金額過高", by=pt_head_a)
 
-    with pytest.raises(CompensationRefused, match="已由"):
+    with pytest.raises(GrantRefused, match="已由"):
         services.approval_decide(request=request, approve=True, by=senior)
-    compensation = Compensation.objects.get(pk=request.compensation_id)
+    compensation = Compensation.objects.get(pk=request.subject_id)
     assert compensation.status == Status.REJECTED
 
 

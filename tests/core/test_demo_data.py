@@ -12,7 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from careloop.accounts.models import Branch, RoleCode, User
-from careloop.compensation.models import ApprovalRequest, Compensation, Status
+from careloop.compensation.models import Compensation, Status
 from careloop.complaints.deadlines import Standing
 from careloop.complaints.selectors import BoardFilters, board_rows, complaint_board
 from careloop.core.demo import DEMO_PASSWORD, demo_load
@@ -27,6 +27,7 @@ from careloop.customers.models import (
     SignOff,
 )
 from careloop.customers.selectors import CustomerFilters, customer_search
+from careloop.grants.models import Grant
 from careloop.replies.models import SentReply
 from careloop.surveys.models import SurveyResponse
 from careloop.workcalendar.calendar import TAIPEI
@@ -234,7 +235,7 @@ def test_the_demo_cases_use_the_handling_tools(demo):
     # then some compensations were carried out, and one waits in a head's worklist
     statuses = set(Compensation.objects.values_list("status", flat=True))
     assert {Status.PAID, Status.DELIVERED} <= statuses
-    assert ApprovalRequest.objects.filter(decided_at__isnull=True).exists()
+    assert Grant.objects.filter(kind="compensation", decided_at__isnull=True).exists()
     # and replies went out from a template, and surveys came back with scores
     assert SentReply.objects.filter(template__isnull=False).exists()
     assert SurveyResponse.objects.filter(satisfaction__gte=1).exists()

@@ -87,7 +87,7 @@ def test_deciding_from_the_worklist_swaps_the_section(client, ask, pt_head_a):
     assert response.status_code == 200
     assert "已記錄審核結果。" in html
     assert f"approval-{first.pk}" not in html and f"approval-{second.pk}" in html
-    assert Compensation.objects.get(pk=first.compensation_id).status == "approved"
+    assert Compensation.objects.get(pk=first.subject_id).status == "approved"
 
 
 def test_a_rejection_without_a_reason_shows_beside_the_note(client, ask, pt_head_a):
@@ -100,7 +100,7 @@ def test_a_rejection_without_a_reason_shows_beside_the_note(client, ask, pt_head
 
     assert response.status_code == 422
     assert "駁回時請說明理由。" in response.content.decode()
-    assert Compensation.objects.get(pk=request.compensation_id).status == "pending_approval"
+    assert Compensation.objects.get(pk=request.subject_id).status == "pending_approval"
 
 
 def test_a_request_decided_meanwhile_says_so(client, ask, pt_head_a, senior):
@@ -126,7 +126,7 @@ def test_without_javascript_the_decision_redirects_to_the_worklist(client, ask, 
 
     assert response.status_code == 302
     assert response["Location"] == "/worklist/#approvals"
-    assert Compensation.objects.get(pk=request.compensation_id).status == "rejected"
+    assert Compensation.objects.get(pk=request.subject_id).status == "rejected"
 
 
 def test_the_api_lists_the_approvals_for_the_head_only(ask, pt_head_a, cs_a, therapist_a):
