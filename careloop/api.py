@@ -1,11 +1,10 @@
 """The REST API at /api/v1/: one NinjaAPI, each app adds its router."""
 
-from ninja import NinjaAPI
-
 from careloop.core.api_auth import SessionAuth, TokenAuth
+from careloop.core.api_docs import CareLoopAPI
 from careloop.core.api_errors import install_error_handlers
 
-api = NinjaAPI(
+api = CareLoopAPI(
     title="CareLoop API",
     version="1",
     description=(
@@ -16,12 +15,14 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 
+from careloop.access.api import router as access_router  # noqa: E402
 from careloop.accounts.api import router as accounts_router  # noqa: E402
 from careloop.compensation.api import router as compensation_router  # noqa: E402
 from careloop.complaints.api import router as complaints_router  # noqa: E402
 from careloop.complaints.library_api import router as library_router  # noqa: E402
 from careloop.customers.api import router as customers_router  # noqa: E402
 from careloop.notifications.api import router as notifications_router  # noqa: E402
+from careloop.privacy.api import router as privacy_router  # noqa: E402
 from careloop.replies.api import router as replies_router  # noqa: E402
 from careloop.surveys.api import router as surveys_router  # noqa: E402
 from careloop.treatments.api import router as treatments_router  # noqa: E402
@@ -34,8 +35,10 @@ api.add_router("/", worklist_router)
 api.add_router("/", treatments_router)
 api.add_router("/", workcalendar_router)
 api.add_router("/", notifications_router)
+api.add_router("/", access_router)
 api.add_router("/", complaints_router)
 api.add_router("/", library_router)
 api.add_router("/", compensation_router)
 api.add_router("/", replies_router)
 api.add_router("/", surveys_router)
+api.add_router("/", privacy_router)

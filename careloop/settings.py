@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "huey.contrib.djhuey",
     "ninja",  # serves the API docs' Swagger UI from our own static files, not a CDN
     "csp",
@@ -88,12 +91,14 @@ INSTALLED_APPS = [
     "careloop.printing",
     "careloop.workcalendar",
     "careloop.notifications",
+    "careloop.access",
     "careloop.grants",
     "careloop.complaints",
     "careloop.messaging",
     "careloop.replies",
     "careloop.surveys",
     "careloop.compensation",
+    "careloop.privacy",
 ]
 
 MIDDLEWARE = [
@@ -104,10 +109,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "careloop.core.middleware.IdleTimeoutMiddleware",
     "careloop.core.middleware.NoStoreMiddleware",
+    # after the idle sign-out; a signed-in request without its second factor goes no further
+    "careloop.accounts.second_factor.SecondFactorMiddleware",
     "careloop.core.api_edge.ApiEdgeMiddleware",
+    # Writes the request's reads of personal data in one INSERT (careloop/access).
+    "careloop.access.middleware.ReadLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -149,7 +159,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete zeroes deleted content, so an erased person's data does not linger in
+        # free pages of the file (careloop/privacy); it is per connection and works under WAL.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -197,6 +211,8 @@ CONTENT_SECURITY_POLICY = {
 # History is read, never posted back (core/admin.py refuses it; this hides the button).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
+# The second factor (accounts/second_factor.py): the name authenticator apps show for the code.
+OTP_TOTP_ISSUER = "CareLoop"
 AXES_FAILURE_LIMIT = env_int("CARELOOP_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -315,4 +331,9 @@ MESSAGING_BACKENDS = (
 # 案例資料庫: closed cases of the last N years (the retention period), newest M at most.
 CARELOOP_LIBRARY_YEARS = env_int("CARELOOP_LIBRARY_YEARS", 3)
 CARELOOP_LIBRARY_MAX_CANDIDATES = env_int("CARELOOP_LIBRARY_MAX_CANDIDATES", 2000)
+# 查閱紀錄 (careloop/access): one reader past this many distinct customers within an hour is
+# reported to their supervisors; reads are kept this many days, two years by default, long
+# enough to answer a 個資法 inquiry about who saw a record over the last two years.
+CARELOOP_BULK_READ_LIMIT = env_int("CARELOOP_BULK_READ_LIMIT", 200)
+CARELOOP_READ_LOG_DAYS = env_int("CARELOOP_READ_LOG_DAYS", 730)
 CARELOOP_PAGE_SIZE = 25

@@ -14,11 +14,13 @@ urlpatterns = [
     path("print/", include("careloop.printing.urls")),
     path("calendar/", include("careloop.workcalendar.urls")),
     path("notifications/", include("careloop.notifications.urls")),
+    path("access/", include("careloop.access.urls")),
     path("complaints/", include("careloop.complaints.urls")),
     path("feedback/", include("careloop.complaints.public_urls")),
     path("replies/", include("careloop.replies.urls")),
     path("surveys/", include("careloop.surveys.urls")),
     path("survey/", include("careloop.surveys.public_urls")),
     path("compensation/", include("careloop.compensation.urls")),
+    path("privacy/", include("careloop.privacy.urls")),
     path("", include("careloop.core.urls")),
 ]

@@ -1,8 +1,13 @@
 from collections.abc import Iterator
 
 import pytest
+from django.contrib.auth.signals import user_logged_in
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from careloop.accounts.second_factor import second_factor_required
+from careloop.accounts.services import second_factor_enrol_direct
 from tests.clock import Clock, moment_from_option, suite_clock
 from tests.factories import BranchFactory, UserFactory
 
@@ -79,6 +84,32 @@ def pt_head_a(branch_a, departments):
         roles=["department_head"],
         email="pt_head_a@example.test",
     )
+
+
+# --- the second factor (accounts/second_factor.py) -----------------------------------------
+
+
+def second_factor_verified_at_login(sender, request, user, **kwargs) -> None:
+    """Sign in as if the code had been typed: a user who must have a factor gets one (through
+    the enrolment service, as the demo's accounts do) and the session is marked verified the
+    way django_otp.login marks it."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        if not second_factor_required(user):
+            return
+        device = second_factor_enrol_direct(user=user, by=None)
+    request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_at_login() -> Iterator[None]:
+    """Supervisors and administrators signed in by a test (client.force_login or the login
+    form) are past the second factor, so page and API tests stay about their page. The tests
+    of the factor itself (tests/accounts/test_second_factor.py) and the browser tests, which
+    type the code, override this fixture with one that does nothing."""
+    user_logged_in.connect(second_factor_verified_at_login, dispatch_uid="tests-second-factor")
+    yield
+    user_logged_in.disconnect(dispatch_uid="tests-second-factor")
 
 
 # --- the clock (tests/clock.py) ------------------------------------------------------------

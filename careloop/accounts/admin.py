@@ -1,9 +1,18 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from careloop.accounts.models import ApiToken, Branch, Department, Role, User
 from careloop.core.admin import HistoryAdmin
+
+# A factor is enrolled by its owner and reset through accounts/services.second_factor_reset,
+# which records who reset it; django-otp's own device pages would show the secrets and let a
+# device be added or removed with no trace in the user's history.
+for _device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_device_model):
+        admin.site.unregister(_device_model)
 
 
 @admin.register(Branch)
@@ -38,8 +47,9 @@ class UserAdmin(DjangoUserAdmin, HistoryAdmin):
         (_("個人資料"), {"fields": ["full_name", "email"]}),
         (_("院所與角色"), {"fields": ["home_branch", "extra_branches", "department", "roles"]}),
         (_("系統權限"), {"fields": ["is_active", "is_staff", "is_superuser"]}),
-        (_("時間"), {"fields": ["last_login", "date_joined"]}),
+        (_("時間"), {"fields": ["last_login", "date_joined", "second_factor_since"]}),
     ]
+    readonly_fields = ["second_factor_since"]
     add_fieldsets = [
         (
             None,

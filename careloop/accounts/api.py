@@ -19,7 +19,8 @@ from careloop.accounts.permissions import (
     user_can,
     user_role_codes,
 )
-from careloop.accounts.services import api_token_create, api_token_revoke
+from careloop.accounts.second_factor import session_verified
+from careloop.accounts.services import SecondFactorRefused, api_token_issue, api_token_revoke
 from careloop.core.api_auth import SessionAuth
 from careloop.core.api_errors import ApiError, form_errors
 from careloop.core.api_types import Id
@@ -107,15 +108,24 @@ def token_list(request: HttpRequest) -> Any:
 @router.post(
     "/tokens",
     auth=SessionAuth(),
-    response={201: TokenCreatedOut, 401: ErrorOut, 422: ErrorOut},
+    response={201: TokenCreatedOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
     summary="建立 API 金鑰",
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    """只能在登入的工作階段建立：外流的金鑰不能用來再產生新金鑰。完整金鑰只回傳這一次。"""
+    """只能在登入的工作階段建立：外流的金鑰不能用來再產生新金鑰。已設定第二道驗證的人（以及
+    高級管理層、部門主管、系統管理員）須在通過第二道驗證的工作階段建立，否則回應 403。
+    完整金鑰只回傳這一次。"""
     form = ApiTokenForm(data=payload.model_dump())
     if not form.is_valid():
         raise ApiError(422, _("輸入資料有誤。"), form_errors(form))
-    token, key = api_token_create(user=_user(request), name=form.cleaned_data["name"])
+    try:
+        token, key = api_token_issue(
+            user=_user(request),
+            name=form.cleaned_data["name"],
+            second_factor_verified=session_verified(request.user),
+        )
+    except SecondFactorRefused as refused:
+        raise ApiError(403, refused.message) from refused
     return Status(201, {**TokenOut.from_orm(token).model_dump(), "key": key})
 
 

@@ -105,6 +105,12 @@ class User(AbstractUser):
         related_name="staff",
     )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="users")
+    # Set while the user has a confirmed authenticator (accounts/second_factor.py), cleared by a
+    # reset. Read with the user on every request, so deciding whether a session must show its
+    # second factor costs no query; kept in history, so every enrolment and reset is attributed.
+    second_factor_since = models.DateTimeField(
+        _("第二道驗證啟用時間"), null=True, blank=True, editable=False
+    )
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:

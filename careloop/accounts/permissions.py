@@ -24,6 +24,10 @@ class Capability(StrEnum):
     COMPLAINT_INTAKE = "complaint.intake"  # 接收並記錄投訴 (PT-F035)
     COMPLAINT_HANDLE = "complaint.handle"  # 調查、方案、執行、溝通 (PT-P020 §4.1–4.2)
     COMPLAINT_SUPERVISE = "complaint.supervise"  # 方案審核、結案簽核、歸檔 (§4.3–4.4)
+    # 重設遺失的第二道驗證 (whose: accounts/second_factor.second_factor_may_reset)
+    SECOND_FACTOR_RESET = "second_factor.reset"
+    PRIVACY_REQUEST = "privacy.request"  # 個資當事人請求：受理、複本、更正、停止處理
+    PRIVACY_ERASE = "privacy.erase"  # 個資刪除：不可回復，僅主管執行
 
 
 _CARE_ROLES = {
@@ -50,6 +54,11 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
         {RoleCode.CUSTOMER_SERVICE, RoleCode.DEPARTMENT_HEAD, RoleCode.SENIOR_MANAGEMENT}
     ),
     Capability.COMPLAINT_SUPERVISE: frozenset(_SUPERVISORS),
+    Capability.SECOND_FACTOR_RESET: frozenset(_SUPERVISORS | {RoleCode.ADMINISTRATOR}),
+    # A copy of everything about a person, like an export, leaves access control: 客服部 and
+    # supervisors; an erasure cannot be undone: supervisors only.
+    Capability.PRIVACY_REQUEST: frozenset(_SUPERVISORS | {RoleCode.CUSTOMER_SERVICE}),
+    Capability.PRIVACY_ERASE: frozenset(_SUPERVISORS),
 }
 
 # Roles whose work spans the chain (PT-P020 §4: 總院長/執行長; the system administrator).

@@ -21,4 +21,14 @@ urlpatterns = [
     ),
     path("tokens/", views.token_list, name="tokens"),
     path("tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path("second-factor/", views.second_factor_overview, name="second_factor"),
+    path("second-factor/enrol/", views.second_factor_enrol, name="second_factor_enrol"),
+    path("second-factor/verify/", views.second_factor_verify_page, name="second_factor_verify"),
+    path("second-factor/recovery-codes/", views.recovery_codes_new, name="second_factor_recovery"),
+    path("second-factor/staff/", views.second_factor_staff, name="second_factor_staff"),
+    path(
+        "second-factor/staff/<int:user_id>/reset/",
+        views.second_factor_reset_view,
+        name="second_factor_reset",
+    ),
 ]

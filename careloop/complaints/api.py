@@ -21,6 +21,8 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import Branch, Department, User
 from careloop.accounts.permissions import Capability, require, user_may_see_branch
 from careloop.complaints import services
@@ -483,6 +485,7 @@ def complaint_detail(request: HttpRequest, number: str) -> dict[str, Any]:
     with _case_found():
         page = complaint_page_for_user(user=user, number=number)
     complaint = page.complaint
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     return {
         "complaint": complaint,
         "grade_history": page.grade_changes,

@@ -28,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.complaints import services
 from careloop.complaints.criteria import CRITERIA_BY_CODE
@@ -430,6 +432,7 @@ def _act(
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The whole case at once (PT-F035 and PT-F020)."""
     page = complaint_page_for_user(user=request.user, number=number)
+    reads_record(request, [page.complaint.customer_id], kind=ReadKind.VIEW)
     return _render(request, page.complaint, page=page)
 
 

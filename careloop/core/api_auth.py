@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.security.session import SessionAuth as NinjaSessionAuth
 
+from careloop.accounts.models import ApiToken
 from careloop.accounts.services import api_token_authenticate
 
 
@@ -17,6 +18,8 @@ class TokenAuth(HttpBearer):
         if user is not None:
             # Simple-history and the permission helpers read request.user.
             request.user = user
+            # The read log (careloop/access) names the token a read came through.
+            request.careloop_api_token_hash = ApiToken.hash_key(token)  # type: ignore[attr-defined]
         return user
 
 

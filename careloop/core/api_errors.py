@@ -108,4 +108,6 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 400:  # django-ninja's only 400: a body that is not JSON
+            return respond(request, 400, _("請求內容無法解析：請送出 UTF-8 編碼的 JSON。"))
         return respond(request, exc.status_code, str(exc))

@@ -18,11 +18,14 @@ from typing import Any, TextIO
 
 from django.db import models, transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from faker import Faker
 from simple_history.utils import bulk_create_with_history
 
 from careloop.accounts.models import DEFAULT_AUTHORITY_LIMITS, Branch, Department, Role, User
 from careloop.accounts.models import RoleCode as R
+from careloop.accounts.second_factor import second_factor_required, totp_secret_text
+from careloop.accounts.services import second_factor_enrol_direct
 from careloop.complaints.demo import complaints_demo_load
 from careloop.core.phones import phone_normalize
 from careloop.customers.models import (
@@ -47,6 +50,7 @@ from careloop.customers.models import (
     Source,
 )
 from careloop.customers.services import customer_number_next
+from careloop.privacy.demo import privacy_demo_load
 from careloop.treatments.demo import catalogue_ensure_demo
 from careloop.treatments.models import Product, Purchase, SessionUse, TreatmentPackage
 from careloop.treatments.services import add_months
@@ -132,6 +136,10 @@ class Login:
     roles: str
     branch: str
     password: str
+    # The second factor of the accounts that must have one (accounts/second_factor.py): the
+    # secret drawn at random when the demo was loaded, to type into an authenticator app.
+    totp_secret: str = ""
+    otpauth: str = ""
 
 
 @dataclass
@@ -388,9 +396,12 @@ def demo_load(
                 stdout.write("資料庫已有客戶資料（示範資料已載入過），未做任何變更。\n")
                 logins = demo_logins_existing()
                 if logins:
-                    rows = [(x.username, x.full_name, x.roles, x.branch) for x in logins]
-                    table = _table(("帳號", "姓名", "角色", "所屬院所"), rows)
+                    rows = [
+                        (x.username, x.full_name, x.roles, x.branch, x.totp_secret) for x in logins
+                    ]
+                    table = _table(("帳號", "姓名", "角色", "所屬院所", _TOTP_HEADER), rows)
                     stdout.write(f"\n示範帳號（密碼 {DEMO_PASSWORD}，除非已修改）：\n{table}\n")
+                    stdout.write(_totp_text(logins))
             return DemoSummary(loaded=False)
         loader = _Loader(seed=seed, now=timezone.now())
         summary = loader.run(customers=customers)
@@ -407,6 +418,7 @@ def demo_logins_existing() -> list[Login]:
             username__in=[spec.username for spec in STAFF], is_active=True
         ).select_related("home_branch")
     }
+    devices = _totp_devices(users.values())
     logins = []
     for spec in STAFF:
         user = users.get(spec.username)
@@ -416,8 +428,45 @@ def demo_logins_existing() -> list[Login]:
         if spec.title:
             roles_text += f"（{spec.title}）"
         branch = user.home_branch.name if user.home_branch else ""
-        logins.append(Login(spec.username, user.full_name, roles_text, branch, DEMO_PASSWORD))
+        logins.append(
+            Login(
+                spec.username,
+                user.full_name,
+                roles_text,
+                branch,
+                DEMO_PASSWORD,
+                *_totp_columns(devices.get(user.pk)),
+            )
+        )
     return logins
+
+
+_TOTP_HEADER = "第二道驗證金鑰（TOTP）"
+
+
+def _totp_devices(users: Iterable[User]) -> dict[int, TOTPDevice]:
+    devices = TOTPDevice.objects.filter(user__in=list(users), confirmed=True).select_related("user")
+    return {device.user_id: device for device in devices}
+
+
+def _totp_columns(device: TOTPDevice | None) -> tuple[str, str]:
+    if device is None:
+        return ("", "")
+    return (totp_secret_text(device).replace(" ", ""), device.config_url)
+
+
+def _totp_text(logins: Sequence[Login]) -> str:
+    """How to sign in as the accounts that must show a second factor."""
+    enrolled = [x for x in logins if x.otpauth]
+    if not enrolled:
+        return ""
+    uris = "\n".join(f"  {x.username}: {x.otpauth}" for x in enrolled)
+    return (
+        "\n高級管理層、部門主管與系統管理員登入時須輸入第二道驗證碼：把上表的金鑰加入驗證器"
+        " App（Google Authenticator、Microsoft Authenticator、FreeOTP 等，"
+        "或 `oathtool --totp -b 金鑰`），或把下列 otpauth 網址轉成 QR 碼掃描：\n"
+        f"{uris}\n"
+    )
 
 
 def demo_summary_text(summary: DemoSummary) -> str:
@@ -430,9 +479,15 @@ def demo_summary_text(summary: DemoSummary) -> str:
         f"{summary.anniversaries:,} 筆紀念日、{summary.purchases:,} 筆購買、"
         f"{summary.session_uses:,} 次療程使用、{summary.complaints} 件客訴。"
     )
-    rows = [(x.username, x.full_name, x.roles, x.branch, x.password) for x in summary.logins]
-    table = _table(("帳號", "姓名", "角色", "所屬院所", "密碼"), rows)
-    return f"{counts}\n\n示範帳號（登入密碼皆為 {DEMO_PASSWORD}）：\n{table}\n"
+    rows = [
+        (x.username, x.full_name, x.roles, x.branch, x.password, x.totp_secret)
+        for x in summary.logins
+    ]
+    table = _table(("帳號", "姓名", "角色", "所屬院所", "密碼", _TOTP_HEADER), rows)
+    return (
+        f"{counts}\n\n示範帳號（登入密碼皆為 {DEMO_PASSWORD}）：\n{table}\n"
+        f"{_totp_text(summary.logins)}"
+    )
 
 
 def _width(text: str) -> int:
@@ -531,6 +586,7 @@ class _Loader:
         self.summary.complaints = complaints_demo_load(
             seed=self.seed, now=self.now, branches=self.branches, users=self.staff.users
         )
+        privacy_demo_load(now=self.now, users=self.staff.users)
         return self.summary
 
     # time helpers ---------------------------------------------------------------------------
@@ -597,12 +653,23 @@ class _Loader:
                     *(b for code, b in self.branches.items() if code != spec.branch)
                 )
             users[spec.username] = user
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            if device is None and second_factor_required(user):
+                # A secret of this installation's own, drawn now and printed with the login.
+                device = second_factor_enrol_direct(user=user, by=users["admin"])
             roles_text = "、".join(str(R(code).label) for code in spec.roles)
             if spec.title:
                 roles_text += f"（{spec.title}）"
             branch_name = self.branches[spec.branch].name
             self.summary.logins.append(
-                Login(spec.username, spec.full_name, roles_text, branch_name, password)
+                Login(
+                    spec.username,
+                    spec.full_name,
+                    roles_text,
+                    branch_name,
+                    password,
+                    *_totp_columns(device),
+                )
             )
         self.summary.staff = len(users)
         return users

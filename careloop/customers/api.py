@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.core.api_errors import ApiError, form_errors
@@ -131,7 +133,11 @@ def customer_list(request: HttpRequest, params: Query[CustomerListQuery]) -> dic
     customers = customer_search(user=user, filters=filters)
     return {
         "count": customers.count(),
-        "items": list(customers[params.offset : params.offset + params.limit]),
+        "items": reads_record(
+            request,
+            list(customers[params.offset : params.offset + params.limit]),
+            kind=ReadKind.LIST,
+        ),
     }
 
 
@@ -165,6 +171,7 @@ def customer_detail(request: HttpRequest, number: str) -> Any:
     """PT-F025 的完整內容：基本資料、需求、互動、聯繫計劃、滿意度、重要事件與簽核。"""
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_page(customer=customer, user=user)
 
 
@@ -195,6 +202,7 @@ def customer_type_suggestion_get(request: HttpRequest, number: str) -> Any:
 @router.get("/customers/{number}/needs", response={200: NeedsOut, **READ}, summary="客戶需求")
 def needs_get(request: HttpRequest, number: str) -> NeedsProfile:
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     # Every customer gets a profile when created; one made before that rule reads as blank.
     return getattr(customer, "needs", None) or NeedsProfile(customer=customer)
 
@@ -221,6 +229,7 @@ def needs_put(request: HttpRequest, number: str, payload: NeedsIn) -> NeedsProfi
 def interaction_list(request: HttpRequest, number: str) -> Any:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_interactions(customer=customer)
 
 
@@ -268,6 +277,7 @@ def interaction_create(request: HttpRequest, number: str, payload: InteractionIn
 )
 def contact_plan_list(request: HttpRequest, number: str) -> Any:
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     open_plans, done_plans = customer_contact_plans(customer=customer)
     return {"open_plans": open_plans, "done_plans": done_plans}
 
@@ -318,6 +328,7 @@ def contact_plan_complete(request: HttpRequest, number: str, plan_id: Id) -> Con
 def satisfaction_list(request: HttpRequest, number: str) -> Any:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_satisfaction(customer=customer)
 
 
@@ -341,6 +352,7 @@ def satisfaction_create(request: HttpRequest, number: str, payload: Satisfaction
 def event_list(request: HttpRequest, number: str) -> Any:
     user = _user(request)
     customer = customer_get_for_user(user=user, number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_events(customer=customer)
 
 
@@ -389,6 +401,7 @@ def sign_off_create(request: HttpRequest, number: str, payload: SignOffIn) -> St
 )
 def anniversary_list(request: HttpRequest, number: str) -> Any:
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return list(customer.anniversaries.all())
 
 

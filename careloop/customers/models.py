@@ -97,6 +97,9 @@ class Customer(ChoiceLabels, models.Model):
     consent_sms = models.BooleanField(_("同意接收行銷簡訊"), default=False)
     consent_email = models.BooleanField(_("同意接收行銷電子郵件"), default=False)
     consent_line = models.BooleanField(_("同意接收 LINE 行銷訊息"), default=False)
+    # 個資法 §11 停止處理 (careloop/privacy): set, no survey or marketing reaches the customer;
+    # customer_processing_allowed in selectors.py is the one check.
+    processing_stopped_at = models.DateTimeField(_("停止處理個資時間"), null=True, blank=True)
     notes = models.TextField(_("備註與其他重要資訊"), blank=True, validators=[note_length])
     created_at = models.DateTimeField(_("建立時間"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新時間"), auto_now=True)

@@ -442,3 +442,34 @@ def staff_choices(*, user: User, role: str | None = None) -> QuerySet[User]:
     if role:
         staff = staff.filter(roles__code=role)
     return staff.order_by("full_name").distinct()
+
+
+# --- 個資法 §11: a customer who asked to stop processing -------------------------------------
+# One rule, read by the survey sending and by every marketing consent check (campaigns later),
+# so a stop takes effect everywhere at once (careloop/privacy records the request).
+
+MARKETING_CHANNELS = ("sms", "email", "line")
+
+
+def customer_processing_allowed(*, customer: Customer | None) -> bool:
+    """False once the customer asked us to stop processing their data (surveys, marketing).
+    A complainant who is no customer record has no stop to honour."""
+    return customer is None or customer.processing_stopped_at is None
+
+
+def customer_marketing_allowed(*, customer: Customer, channel: str) -> bool:
+    """Marketing on `channel` (sms, email, line): the customer's own tick and no stop."""
+    if channel not in MARKETING_CHANNELS:
+        raise ValueError(f"unknown marketing channel {channel!r}")
+    return customer_processing_allowed(customer=customer) and bool(
+        getattr(customer, f"consent_{channel}")
+    )
+
+
+def customers_marketing_reachable(
+    *, customers: QuerySet[Customer], channel: str
+) -> QuerySet[Customer]:
+    """The same rule as a filter, for a campaign's segment."""
+    if channel not in MARKETING_CHANNELS:
+        raise ValueError(f"unknown marketing channel {channel!r}")
+    return customers.filter(processing_stopped_at__isnull=True, **{f"consent_{channel}": True})

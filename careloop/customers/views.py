@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.permissions import Capability, require
 from careloop.core.phones import phone_normalize
 from careloop.customers import services
@@ -66,6 +68,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(customer_search(user=request.user, filters=filters), 25).get_page(
         request.GET.get("page")
     )
+    reads_record(request, page.object_list, kind=ReadKind.LIST)
     query_string = request.GET.copy()
     query_string.pop("page", None)
     context = {"form": form, "page": page, "query_string": query_string.urlencode()}
@@ -197,6 +200,7 @@ def _done(request: HttpRequest, customer: Customer, panel: str, message: str) ->
 @require_GET
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return _render_page(request, customer)
 
 

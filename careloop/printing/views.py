@@ -8,6 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.customers.selectors import customer_get_for_user
 from careloop.printing.complaint_documents import pt_f020_document, pt_f035_document
@@ -39,6 +41,7 @@ def _roc(request: HttpRequest) -> bool:
 def pt_f025_pdf(request: HttpRequest, number: str) -> HttpResponse:
     """PT-F025 客戶互動追蹤記錄表 of one customer; `?roc=1` prints 民國 years."""
     customer = customer_get_for_user(user=request.user, number=number)
+    reads_record(request, [customer], kind=ReadKind.PRINT)
     document = pt_f025_document(customer=customer, user=request.user, roc=_roc(request))
     pdf = pdf_render(template="printing/pt_f025.html", context={"doc": document}, request=request)
     return _pdf_response(pdf, f"PT-F025-{customer.number}.pdf")
@@ -49,6 +52,7 @@ def pt_f025_pdf(request: HttpRequest, number: str) -> HttpResponse:
 def complaint_pt_f035_pdf(request: HttpRequest, number: str) -> HttpResponse:
     """PT-F035 客戶投訴接收記錄表 of one case; `?roc=1` prints 民國 years."""
     complaint = complaint_get_for_user(user=request.user, number=number)
+    reads_record(request, [complaint.customer_id], kind=ReadKind.PRINT)
     document = pt_f035_document(complaint=complaint, user=request.user, roc=_roc(request))
     pdf = pdf_render(template="printing/pt_f035.html", context={"doc": document}, request=request)
     return _pdf_response(pdf, f"PT-F035-{complaint.number}.pdf")
@@ -59,6 +63,7 @@ def complaint_pt_f035_pdf(request: HttpRequest, number: str) -> HttpResponse:
 def complaint_pt_f020_pdf(request: HttpRequest, number: str) -> HttpResponse:
     """PT-F020 客訴處理紀錄表 of one case; `?roc=1` prints 民國 years."""
     complaint = complaint_get_for_user(user=request.user, number=number)
+    reads_record(request, [complaint.customer_id], kind=ReadKind.PRINT)
     document = pt_f020_document(complaint=complaint, user=request.user, roc=_roc(request))
     pdf = pdf_render(template="printing/pt_f020.html", context={"doc": document}, request=request)
     return _pdf_response(pdf, f"PT-F020-{complaint.number}.pdf")

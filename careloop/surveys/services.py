@@ -28,6 +28,7 @@ from careloop.accounts.permissions import Capability, user_can, user_may_see_bra
 from careloop.complaints.models import Complaint, State
 from careloop.complaints.workflow import may_handle
 from careloop.customers.models import Customer, SatisfactionRecord
+from careloop.customers.selectors import customer_processing_allowed
 from careloop.printing.dates import date_long
 from careloop.surveys.models import Survey, SurveyKind, SurveyResponse, survey_valid_days
 from careloop.surveys.tokens import nonce_new, survey_url
@@ -95,6 +96,14 @@ def contact_choose(*, phone: str, email: str) -> tuple[str, str]:
     if email:
         return "email", email
     return "", ""
+
+
+def _require_processing_allowed(customer: Customer | None) -> None:
+    """個資法 §11: a customer who asked us to stop processing gets no survey."""
+    if not customer_processing_allowed(customer=customer):
+        raise ValidationError(
+            {"customer": _("客戶已要求停止處理個人資料（個資法第 11 條），不寄送滿意度問卷。")}
+        )
 
 
 def _no_contact() -> ValidationError:
@@ -196,6 +205,7 @@ def survey_send_for_complaint(*, complaint: Complaint, by: User) -> Survey:
         raise ValidationError(
             {"complaint": _("方案執行並告知客戶、進入後續跟進後，才寄送滿意度問卷。")}
         )
+    _require_processing_allowed(complaint.customer)
     channel, to = contact_choose(
         phone=complaint.complainant_phone, email=complaint.complainant_email
     )
@@ -235,6 +245,7 @@ def survey_send_for_package(*, purchase: Purchase, by: User) -> Survey:
     if not purchase.is_package or cancelled or purchase.sessions_remaining > 0:
         raise ValidationError({"purchase": _("只有堂數已全部使用完畢的療程才寄送滿意度問卷。")})
     customer: Customer = purchase.customer
+    _require_processing_allowed(customer)
     channel, to = contact_choose(phone=customer.phone, email=customer.email)
     if not channel:
         raise _no_contact()
@@ -271,6 +282,7 @@ def survey_resend(*, survey: Survey, by: User) -> Survey:
         raise ValidationError({"survey": _("客戶已回覆此問卷，不需再寄送。")})
     if survey.last_sent_at and now - survey.last_sent_at < RESEND_COOLDOWN:
         raise ValidationError({"survey": _("問卷剛剛已寄出，請 10 分鐘後再重新寄送。")})
+    _require_processing_allowed(survey.customer)
     if not survey.channel:
         raise _no_contact()
     if now > survey.expires_at:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.recorder import reads_record_all
 from careloop.accounts.permissions import Capability, require, user_can
 from careloop.customers.forms import CustomerFilterForm
 from careloop.customers.selectors import customer_search
@@ -188,6 +189,7 @@ def export_download(request: HttpRequest) -> HttpResponse:
     log = services.export_log_record(
         by=request.user, filters=logged, fmt=fmt, rows=customers.count(), purpose=purpose
     )
+    reads_record_all(request, customers)  # one read per customer in the file, in batches
     provenance = export_provenance(log)
     stamp = timezone.localtime(log.created_at).strftime("%Y%m%d-%H%M")
     if fmt == ExportFormat.CSV:

@@ -1,0 +1,352 @@
+"""Erasure (個資法 §11 III 刪除) by one rule, and what finishes or repeats it later.
+
+`customer_erase` anonymises everything about a person in one transaction: every app's
+contributor (registry.py) in turn, then a sweep of every text column of every table and of the
+media folder for the name and phone that remain. Kept: complaint records still inside
+PT-P020 5.6.3's three years (listed in the log and the answer with the clause, released by
+`holds_release`, a daily task, when the hold ends) and purchase amounts (商業會計法 §38), which
+stay as figures under the anonymised record.
+
+Files are removed inside the transaction on purpose: the counts belong in the log, and a
+rolled-back erasure leaves the request open, so the retry removes whatever is left.
+Every erasure is also appended to a file outside the database (`erasure_log_path`), so that
+after a restore from a backup `manage.py reapply_erasures --since` erases again what the
+backup brought back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from careloop.accounts.models import User
+from careloop.complaints.models import Complaint
+from careloop.customers.models import Customer
+from careloop.privacy.files import media_sweep
+from careloop.privacy.models import DataSubjectRequest, ErasureLog
+from careloop.privacy.registry import (
+    ErasureContext,
+    ReleaseContext,
+    contributors,
+    identity_terms,
+    text_fields,
+)
+from careloop.privacy.rules import HOLD_CLAUSE, placeholder_name
+
+# Tables the sweep leaves alone: staff accounts (a colleague may share the customer's name),
+# framework bookkeeping without personal text, and the erasure log (ids only).
+SWEEP_SKIPPED_APPS = frozenset({"accounts", "auth", "contenttypes", "sessions", "axes"})
+SWEEP_SKIPPED_MODELS = frozenset({"privacy.ErasureLog", "core.Sequence"})
+
+
+def erasure_log_path() -> Path:
+    default = Path(settings.VAR_DIR) / "privacy" / "erasures.jsonl"
+    return Path(getattr(settings, "CARELOOP_ERASURE_LOG_FILE", default))
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+
+
+def _json_scrub(value: Any, scrub: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_json_scrub(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k): _json_scrub(v, scrub) for k, v in value.items()}
+    return value
+
+
+def _term_condition(field: models.Field, terms: list[str]) -> tuple[Q, bool]:
+    """(condition, needs a text cast): a JSON column is searched as its stored text, where a
+    name may be written with \\u escapes (Django writes JSON with ensure_ascii)."""
+    condition = Q()
+    if isinstance(field, models.JSONField):
+        for term in terms:
+            escaped = json.dumps(term)[1:-1]
+            condition |= Q(_as_text__contains=term) | Q(_as_text__contains=escaped)
+        return condition, True
+    for term in terms:
+        condition |= Q(**{f"{field.attname}__contains": term})
+    return condition, False
+
+
+def sweep_models() -> list[type[models.Model]]:
+    return [
+        model
+        for model in apps.get_models()
+        if model._meta.managed
+        and not model._meta.proxy
+        and model._meta.app_label not in SWEEP_SKIPPED_APPS
+        and model._meta.label not in SWEEP_SKIPPED_MODELS
+    ]
+
+
+def database_sweep(
+    *, terms: list[tuple[str, str]], protected: dict[str, Q], counts: Counter[str]
+) -> None:
+    """Replace every remaining occurrence of the terms in every text column of every table,
+    leaving the protected rows (the complaint hold) as they are."""
+    if not terms:
+        return
+    needles = [term for term, _ in terms]
+
+    def scrub(text: str) -> str:
+        for term, replacement in terms:
+            text = text.replace(term, replacement)
+        return text
+
+    for model in sweep_models():
+        manager = model._base_manager
+        for attname in text_fields(model):
+            field = model._meta.get_field(attname)
+            condition, cast = _term_condition(field, needles)
+            rows = manager.all()
+            if cast:
+                rows = rows.annotate(_as_text=Cast(attname, models.TextField()))
+            rows = rows.filter(condition)
+            exclusion = protected.get(model._meta.label)
+            if exclusion is not None:
+                rows = rows.exclude(exclusion)
+            pk_name = model._meta.pk.attname
+            for pk, value in rows.values_list(pk_name, attname):
+                new = _json_scrub(value, scrub)
+                if new != value:
+                    manager.filter(**{pk_name: pk}).update(**{attname: new})
+                    counts[f"sweep:{model._meta.label}"] += 1
+
+
+# --- erasure -----------------------------------------------------------------------------------
+
+
+def _log_file_append(entry: dict[str, Any]) -> None:
+    path = erasure_log_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@transaction.atomic
+def customer_erase(
+    *, customer: Customer, by: User | None, request: DataSubjectRequest | None = None
+) -> ErasureLog:
+    """Anonymise everything about the customer except what a law keeps; log it.
+
+    Call with permission already checked (services.request_erase does, for a person; the
+    restore command runs as the system). Safe to run twice: a second run finds nothing to do.
+    """
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    placeholder = placeholder_name(customer.pk)
+    name = "" if customer.name == placeholder else customer.name
+    ctx = ErasureContext(
+        customer=customer,
+        by=by,
+        now=timezone.now(),
+        terms=identity_terms(
+            name=name,
+            phone=customer.phone,
+            email=customer.email,
+            line_id=customer.line_id,
+            placeholder=placeholder,
+        ),
+        placeholder=placeholder,
+    )
+    for contributor in contributors():
+        if contributor.erase is not None:
+            contributor.erase(ctx)
+    database_sweep(terms=ctx.terms, protected=ctx.protected, counts=ctx.counts)
+    if ctx.terms:
+        removed = media_sweep(mentions=ctx.mentions, protected=ctx.protected_files)
+        ctx.count("files:media", len(removed))
+    log = ErasureLog.objects.create(
+        customer_id_erased=customer.pk,
+        customer_number=customer.number,
+        request=request,
+        erased_at=ctx.now,
+        erased_by=by,
+        kept=ctx.kept,
+        counts=dict(ctx.counts),
+    )
+    entry = {
+        "customer_id": customer.pk,
+        "customer_number": customer.number,
+        "erased_at": ctx.now.isoformat(),
+        "by": by.pk if by else None,
+        "log_id": log.pk,
+    }
+    transaction.on_commit(lambda: _log_file_append(entry))
+    return log
+
+
+def kept_answer_lines(kept: list[dict[str, Any]]) -> list[str]:
+    """The answer's list of what was kept, each with its clause and until when."""
+    lines = []
+    for item in kept:
+        until = item.get("until")
+        when = (
+            timezone.localtime(dt.datetime.fromisoformat(until)).strftime("%Y-%m-%d")
+            if until
+            else "結案後 3 年"
+        )
+        lines.append(
+            f"{item.get('label', item['model'])} {item.get('number', item['id'])}："
+            f"依 {item.get('clause', HOLD_CLAUSE)} 保存至 {when}，期滿後自動刪除。"
+        )
+    return lines
+
+
+# --- holds ending ------------------------------------------------------------------------------
+
+
+def _hold_until(complaint_id: int) -> dt.datetime | bool | None:
+    """When the complaint's hold ends; None while it is open; False when it is gone."""
+    complaint = Complaint.objects.filter(pk=complaint_id).first()
+    if complaint is None:
+        return False
+    return complaint.retention_until
+
+
+@transaction.atomic
+def holds_release(*, now: dt.datetime | None = None) -> list[ErasureLog]:
+    """Finish the erasures whose kept complaints have passed PT-P020 5.6.3's three years.
+    Idempotent: a released complaint is marked in the log and never released twice."""
+    now = now or timezone.now()
+    finished = []
+    logs = ErasureLog.objects.select_for_update().filter(holds_finished_at__isnull=True)
+    for log in logs.exclude(kept=[]):
+        due, still = set(), set()
+        for item in log.kept:
+            if item.get("released_at"):
+                continue
+            until = _hold_until(item["id"])
+            if until is False or (until is not None and until <= now):
+                due.add(item["id"])
+            else:
+                still.add(item["id"])
+                if until is not None:
+                    item["until"] = until.isoformat()
+        if not due:
+            continue
+        ctx = ReleaseContext(
+            complaint_ids=due,
+            still_held_ids=still,
+            now=now,
+            placeholder=placeholder_name(log.customer_id_erased),
+        )
+        for contributor in contributors():
+            if contributor.release is not None:
+                contributor.release(ctx)
+        protected, files = _held_protection(still)
+        ctx.protected_files |= files
+        database_sweep(terms=ctx.terms, protected=protected, counts=ctx.counts)
+        if ctx.terms:
+            removed = media_sweep(mentions=ctx.mentions, protected=ctx.protected_files)
+            ctx.count("files:media", len(removed))
+        for item in log.kept:
+            if item["id"] in due:
+                item["released_at"] = now.isoformat()
+        counts = Counter(log.counts)
+        counts.update({f"release:{k}": v for k, v in ctx.counts.items()})
+        log.counts = dict(counts)
+        if not still:
+            log.holds_finished_at = now
+        log.save(update_fields=["kept", "counts", "holds_finished_at"])
+        finished.append(log)
+    return finished
+
+
+def _held_protection(complaint_ids: set[int]) -> tuple[dict[str, Q], set[str]]:
+    """The protection an erasure gives held complaints, rebuilt for the ones still held."""
+    ctx = ErasureContext(
+        customer=None,  # type: ignore[arg-type]
+        by=None,
+        now=timezone.now(),
+        terms=[],
+        placeholder="",
+        held_complaint_ids=set(complaint_ids),
+    )
+    protect_held_complaints(ctx)
+    return ctx.protected, ctx.protected_files
+
+
+def protect_held_complaints(ctx: ErasureContext) -> None:
+    """Every row that belongs to a held complaint: the complaint, its own records (any model
+    with a `complaint` column, history tables included) and what hangs from a compensation."""
+    ids = ctx.held_complaint_ids
+    if not ids:
+        return
+    for model in sweep_models():
+        names = {f.name for f in model._meta.concrete_fields}
+        if model._meta.label in ("complaints.Complaint", "complaints.HistoricalComplaint"):
+            ctx.protect(model, Q(id__in=ids))
+        elif "complaint" in names and model._meta.app_label in ("complaints", "compensation"):
+            ctx.protect(model, Q(complaint_id__in=ids))
+        elif "compensation" in names and model._meta.app_label == "compensation":
+            ctx.protect(model, Q(compensation__complaint_id__in=ids))
+        else:
+            continue
+        # Their uploads (evidence, a signed settlement) stay with them, out of the file sweep.
+        for model_field in model._meta.concrete_fields:
+            if isinstance(model_field, models.FileField):
+                ctx.protected_files |= set(
+                    model._base_manager.filter(ctx.protected[model._meta.label])
+                    .exclude(**{model_field.attname: ""})
+                    .values_list(model_field.attname, flat=True)
+                )
+
+
+# --- after a restore ---------------------------------------------------------------------------
+
+
+def erasure_entries_since(since: dt.datetime) -> list[dict[str, Any]]:
+    """The erasures made since `since`, from the file outside the database (which a restore
+    does not roll back) and from the log table, one per customer."""
+    entries: dict[int, dict[str, Any]] = {}
+    path = erasure_log_path()
+    if path.exists():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            if dt.datetime.fromisoformat(entry["erased_at"]) >= since:
+                entries.setdefault(entry["customer_id"], entry)
+    for log in ErasureLog.objects.filter(erased_at__gte=since):
+        entries.setdefault(
+            log.customer_id_erased,
+            {"customer_id": log.customer_id_erased, "customer_number": log.customer_number},
+        )
+    return list(entries.values())
+
+
+def erasures_reapply(*, since: dt.datetime) -> list[tuple[str, str]]:
+    """Erase again every customer erased since `since` whose data a restore brought back.
+    Answers (customer number, what happened) for each."""
+    outcomes = []
+    for entry in erasure_entries_since(since):
+        customer = Customer.objects.filter(pk=entry["customer_id"]).first()
+        number = entry.get("customer_number", str(entry["customer_id"]))
+        if customer is None:
+            outcomes.append((number, "missing"))
+            continue
+        if customer.name == placeholder_name(customer.pk) and not customer.phone:
+            outcomes.append((number, "already"))
+            continue
+        log = customer_erase(customer=customer, by=None)
+        ErasureLog.objects.filter(pk=log.pk).update(reapplied_at=timezone.now())
+        outcomes.append((number, "reapplied"))
+    return outcomes
