@@ -187,3 +187,21 @@ def test_the_page_says_the_cases_total_when_a_grant_goes_for_approval(client, ca
     data = {"grant-value": "1800", "grant-kind": "refund", "grant-description": "退費"}
     response = client.post(reverse("compensation:grant", args=[case_b.number]), data, follow=True)
     assert "使本案累計達 NT$3,600，超過您的授權上限 NT$2,000" in response.content.decode()
+
+
+def test_a_tampered_idempotency_key_is_said_on_the_page_and_grants_nothing(client, case_b, cs_a):
+    client.force_login(cs_a)
+    data = {
+        "grant-value": "800",
+        "grant-kind": "refund",
+        "grant-description": "退費",
+        "grant-idempotency_key": "x" * 65,
+    }
+    response = client.post(reverse("compensation:grant", args=[case_b.number]), data)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert (
+        '<div class="form-errors" role="alert"><p>冪等鍵須為 1 至 64 個英數字或符號。</p>' in html
+    )
+    assert not Compensation.objects.filter(complaint=case_b).exists()

@@ -16,6 +16,7 @@ from careloop.compensation.services import (
 )
 from careloop.complaints.defaults import complaint_defaults_ensure
 from careloop.grants.models import Grant
+from careloop.grants.services import GrantRefused
 
 # PostgreSQL only, as tests/complaints/test_pg_concurrency.py explains: the in-memory SQLite
 # test database answers a second connection "table is locked" instead of waiting.
@@ -66,7 +67,7 @@ def test_two_approvers_deciding_at_once_decide_once(make_case, cs_a, pt_head_a, 
         lambda: decide(senior.pk, False),
     )
 
-    refused = [r for r in results if isinstance(r, CompensationRefused)]
+    refused = [r for r in results if isinstance(r, GrantRefused)]
     decided = [r for r in results if isinstance(r, Grant)]
     assert (len(refused), len(decided)) == (1, 1), results
     request.refresh_from_db()
