@@ -82,6 +82,9 @@ def second_factor_may_reset(actor: User, target: User) -> bool:
     codes = user_role_codes(actor)
     if codes & {RoleCode.SENIOR_MANAGEMENT, RoleCode.ADMINISTRATOR}:
         return True
+    if not target.is_active:
+        # An inactive account shows no roles, so a manager's would pass for a therapist's.
+        return False
     if second_factor_required(target):
         return False
     branch_ids = user_branch_ids(actor)
@@ -102,8 +105,18 @@ class SecondFactorMiddleware:
     """Send a signed-in request that still owes its second factor to the enrolment or verify
     page (pages), or refuse it with 403 (API); see the module's docstring."""
 
-    # Pages for everyone, signed in or not: the suggestion box and the survey links.
-    PUBLIC_NAMESPACES = frozenset({"feedback", "survey"})
+    # Pages for everyone, signed in or not: the suggestion box and the survey links. Named one
+    # by one: the same namespaces hold staff pages (feedback:qr) that must stay behind it.
+    PUBLIC_VIEWS = frozenset(
+        {
+            "feedback:intake",
+            "feedback:intake_branch",
+            "feedback:thanks",
+            "feedback:status",
+            "survey:answer",
+            "survey:thanks",
+        }
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
@@ -136,10 +149,11 @@ class SecondFactorMiddleware:
         if path in self._open_paths or path.startswith("/" + settings.STATIC_URL.lstrip("/")):
             return None
         try:
-            namespaces = set(resolve(path).namespaces)
+            match = resolve(path)
+            namespaces, view_name = set(match.namespaces), match.view_name
         except Resolver404:
-            namespaces = set()
-        if namespaces & self.PUBLIC_NAMESPACES:
+            namespaces, view_name = set(), ""
+        if view_name in self.PUBLIC_VIEWS:
             return None
         if "api" in namespaces:
             if "Authorization" in request.headers:
@@ -212,7 +226,7 @@ def second_factor_resettable(*, actor: User, query: str = "") -> QuerySet[User]:
         users = users.exclude(roles__code__in=SECOND_FACTOR_ROLES).filter(
             is_staff=False, is_superuser=False
         )
-    query = query.strip()
+    query = query.replace("\x00", "").strip()  # PostgreSQL takes no NUL in a pattern
     if query:
         users = users.filter(Q(username__icontains=query) | Q(full_name__contains=query))
     return users

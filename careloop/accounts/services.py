@@ -79,6 +79,11 @@ def api_token_authenticate(*, key: str) -> User | None:
     )
     if token is None or not token.user.is_active:
         return None
+    if not second_factor_enrolled(token.user) and second_factor_required(token.user):
+        # A token made before the second factor was asked of this person (or before their
+        # promotion) does not stand in for the factor they still owe. The role codes read
+        # here stay on the user for the permission checks that follow: no extra query.
+        return None
     now = timezone.now()
     # Only touch the row once a minute so busy clients do not turn every read into a write.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -236,6 +241,8 @@ def second_factor_reset(*, user: User, by: User, by_verified: bool, reason: str)
     if not reason:
         raise SecondFactorRefused(_("請說明重設的原因。"))
     target = User.objects.select_for_update().get(pk=user.pk)
+    # A lost factor may be a stolen phone: tokens minted from its sessions stop with it.
+    ApiToken.objects.filter(user=target, revoked_at__isnull=True).update(revoked_at=timezone.now())
     TOTPDevice.objects.filter(user=target).delete()
     StaticDevice.objects.filter(user=target).delete()
     target.second_factor_since = None

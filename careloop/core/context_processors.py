@@ -14,6 +14,7 @@ def navigation(request: HttpRequest) -> dict:
         "can_review_customers": user_can(user, Capability.CUSTOMER_REVIEW),
         "can_export_customers": user_can(user, Capability.CUSTOMER_EXPORT),
         "can_view_complaints": user_can(user, Capability.COMPLAINT_VIEW),
+        "can_handle_privacy": user_can(user, Capability.PRIVACY_REQUEST),
         "is_administrator": user_can(user, Capability.STAFF_ADMIN),
         "role_codes": user_role_codes(user),
         # Counted (one query) only when a template shows it, and then once per page.

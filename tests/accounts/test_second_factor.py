@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -497,3 +498,100 @@ def test_the_benchmark_client_types_the_code_after_the_password(live_server, sen
     )
 
     assert session.get(live_server.url + "/complaints/", allow_redirects=False).status_code == 200
+
+
+# --- found by review: every page behind the gate, tokens, inactive accounts, NUL --------------
+
+
+def _page_patterns():
+    """Every page of the URLconf with its arguments filled, but the public ones and the gate's
+    own (the admin's many pages are represented by its index)."""
+    from django.urls import get_resolver
+    from django.urls.resolvers import URLResolver
+
+    from careloop.accounts.second_factor import SecondFactorMiddleware
+
+    open_views = SecondFactorMiddleware.PUBLIC_VIEWS | {
+        "accounts:second_factor_enrol",
+        "accounts:second_factor_verify",
+        "accounts:login",
+        "accounts:logout",
+    }
+
+    def walk(resolver, prefix, namespace):
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace in {"admin", "api"}:
+                    continue
+                ns = pattern.namespace or namespace
+                yield from walk(pattern, prefix + str(pattern.pattern), ns)
+            elif pattern.name:
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                if name not in open_views:
+                    route = prefix + str(pattern.pattern)
+                    path = "/" + re.sub(r"<(?:(\w+):)?\w+>", _sample, route).lstrip("^").rstrip("$")
+                    yield name, path
+
+    return sorted(set(walk(get_resolver(), "", "")))
+
+
+def _sample(match) -> str:
+    return {"int": "1", "slug": "x", "str": "x", "path": "x"}.get(match.group(1) or "str", "x")
+
+
+def test_no_staff_page_opens_without_the_factor_however_it_is_named(client, senior):
+    # given a senior manager who has only typed the password
+    client.force_login(senior)
+    pages = _page_patterns()
+    assert ("feedback:qr", "/feedback/qr/") in pages  # a staff page inside a public namespace
+
+    # then every page that is not public sends them to enrolment
+    let_through = []
+    for name, path in pages:
+        response = client.get(path)
+        if not (response.status_code == 302 and response["Location"].startswith(ENROL)):
+            let_through.append((name, path, response.status_code))
+    assert let_through == []
+
+
+def test_a_token_of_someone_who_still_owes_the_factor_is_refused(senior, therapist_a):
+    # given tokens made before the second factor was asked of their owners
+    _, senior_key = api_token_create(user=senior, name="old script")
+    _, therapist_key = api_token_create(user=therapist_a, name="old script")
+    from django.test import Client
+
+    def me(key):
+        return Client(headers={"authorization": f"Bearer {key}"}).get("/api/v1/me").status_code
+
+    # then the senior manager's (who must enrol and has not) is refused; the therapist's works
+    assert (me(senior_key), me(therapist_key)) == (401, 200)
+    # and once the senior manager has enrolled, their token speaks for them again
+    second_factor_enrol_direct(user=senior, by=senior)
+    assert me(senior_key) == 200
+
+
+def test_a_reset_revokes_the_tokens_made_from_the_lost_factors_sessions(administrator, therapist_a):
+    second_factor_enrol_direct(user=therapist_a, by=therapist_a)
+    token, _ = api_token_create(user=therapist_a, name="phone")
+    second_factor_reset(user=therapist_a, by=administrator, by_verified=True, reason="手機遺失")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+
+def test_a_head_cannot_reset_an_inactive_managers_factor(dept_head_a, senior, administrator):
+    second_factor_enrol_direct(user=senior, by=senior)
+    senior.is_active = False
+    senior.save()
+    assert not second_factor_may_reset(dept_head_a, senior)
+    assert second_factor_may_reset(administrator, senior)
+
+
+def test_a_nul_in_the_staff_search_is_no_server_error(client, administrator):
+    signed_in_verified(client, _enrolled(administrator))
+    response = client.get(reverse("accounts:second_factor_staff"), {"q": "王\x00"})
+    assert response.status_code == 200
+
+
+def _enrolled(user):
+    second_factor_enrol_direct(user=user, by=user)
+    return user

@@ -3,8 +3,8 @@ status code the schema does not document, no response that breaks its schema.
 
 Bounded: a fixed seed (derandomised, so a failure replays) and a few examples an operation;
 run in the first SQLite pass and on PostgreSQL (bin/test), where text the database refuses
-(a NUL) would show. The caller is a chain-wide administrator with a token, so branch scoping
-answers 404 rather than hiding an operation behind 403.
+(a NUL) would show. The caller holds every care role chain-wide, with a token, so that each
+operation runs its own code rather than stopping at a 403.
 """
 
 import pytest
@@ -50,8 +50,13 @@ def _keep_the_test_connection():
 
 @pytest.fixture
 def token(branch_a):
+    # Every care role at once, so that each write reaches its form and its service (an
+    # administrator alone is refused most writes with 403 before any of their code runs).
     user = UserFactory(
-        username="probe", home_branch=branch_a, is_superuser=True, roles=["administrator"]
+        username="probe",
+        home_branch=branch_a,
+        is_superuser=True,
+        roles=["administrator", "senior_management", "customer_service", "department_head"],
     )
     CustomerFactory(branch=branch_a, created_by=user)  # id 1 exists for the id-taking reads
     _token, key = api_token_create(user=user, name="schemathesis")

@@ -1,6 +1,7 @@
 """Compensation's approvals move to the authority kernel (careloop.grants): every compensation
 gets its Grant — the approval request it had, or an approval at once within the granter's
-limit — with its history; the old ApprovalRequest tables go."""
+limit — with its history; the old ApprovalRequest tables go (and come back, filled, when the
+migration is reversed)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -82,6 +83,48 @@ def grants_from_approvals(apps, schema_editor):
             )
 
 
+def approvals_from_grants(apps, schema_editor):
+    """Backwards: the approval requests again, from the grants that waited for approval; the
+    compensations' grants go (made again, from the requests, if the migration is re-applied)."""
+    Compensation = apps.get_model("compensation", "Compensation")
+    ApprovalRequest = apps.get_model("compensation", "ApprovalRequest")
+    HistoricalApprovalRequest = apps.get_model("compensation", "HistoricalApprovalRequest")
+    Grant = apps.get_model("grants", "Grant")
+    HistoricalGrant = apps.get_model("grants", "HistoricalGrant")
+    for grant in Grant.objects.filter(kind="compensation", approval_required=True).order_by("pk"):
+        fields = {
+            "compensation_id": grant.subject_id,
+            "branch_id": grant.branch_id,
+            "value": grant.value,
+            "case_total": grant.scope_total,
+            "requested_by_id": grant.requested_by_id,
+            "requested_at": grant.requested_at,
+        }
+        request = ApprovalRequest.objects.create(
+            **fields,
+            state=grant.state,
+            decided_by_id=grant.decided_by_id,
+            decided_at=grant.decided_at,
+            note=grant.note,
+        )
+        for row in HistoricalGrant.objects.filter(id=grant.pk).order_by("history_id"):
+            HistoricalApprovalRequest.objects.create(
+                **fields,
+                id=request.pk,
+                state=row.state,
+                decided_by_id=row.decided_by_id,
+                decided_at=row.decided_at,
+                note=row.note,
+                history_date=row.history_date,
+                history_type=row.history_type,
+                history_user_id=row.history_user_id,
+                history_change_reason=row.history_change_reason,
+            )
+    Compensation.objects.update(grant=None)
+    HistoricalGrant.objects.filter(kind="compensation").delete()
+    Grant.objects.filter(kind="compensation").delete()
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("compensation", "0003_note_length_limits"),
@@ -114,7 +157,7 @@ class Migration(migrations.Migration):
                 verbose_name="授權",
             ),
         ),
-        migrations.RunPython(grants_from_approvals, migrations.RunPython.noop),
+        migrations.RunPython(grants_from_approvals, approvals_from_grants),
         migrations.DeleteModel(name="HistoricalApprovalRequest"),
         migrations.DeleteModel(name="ApprovalRequest"),
     ]
