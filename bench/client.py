@@ -21,8 +21,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+from django_otp.oath import totp
 
 REQUEST_TIMEOUT_S = 60
+# Where a supervisor's session shows its second factor (careloop/accounts/urls.py).
+VERIFY_PATH = "/accounts/second-factor/verify/"
+TOTP_STEP_S = 30
 
 
 class BenchError(Exception):
@@ -162,8 +166,12 @@ def post_json_action(
 _CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
-def login(base: str, username: str, password: str, *, path: str) -> requests.Session:
-    """Log in through the real login form: CSRF token from the page, session cookie kept."""
+def login(
+    base: str, username: str, password: str, *, path: str, totp_key: str | None = None
+) -> requests.Session:
+    """Log in through the real login form: CSRF token from the page, session cookie kept.
+    With `totp_key` (the hex secret of a supervisor's authenticator, from the manifest) the
+    session then shows its second factor on the verify page, as the person would."""
     require_loopback(base)
     session = requests.Session()
     page = session.get(base + path, timeout=REQUEST_TIMEOUT_S)
@@ -183,7 +191,36 @@ def login(base: str, username: str, password: str, *, path: str) -> requests.Ses
             f"login as {username!r} failed (HTTP {response.status_code}); "
             "is the manifest's password right, or is the account locked out (django-axes)?"
         )
+    if totp_key:
+        second_factor_verify(session, base, username, totp_key)
     return session
+
+
+def second_factor_verify(session: requests.Session, base: str, username: str, key: str) -> None:
+    """Type the code the authenticator shows now. A code is taken once: if this step's was
+    used already (a second sign-in within 30 s), wait for the next one and try again."""
+    for attempt in range(2):
+        page = session.get(base + VERIFY_PATH, timeout=REQUEST_TIMEOUT_S, allow_redirects=False)
+        match = _CSRF.search(page.text)
+        if page.status_code != 200 or not match:
+            raise BenchError(f"no verify page for {username!r} (HTTP {page.status_code})")
+        response = session.post(
+            base + VERIFY_PATH,
+            data={
+                "csrfmiddlewaretoken": match.group(1),
+                "code": f"{totp(bytes.fromhex(key), step=TOTP_STEP_S):06d}",
+            },
+            headers={"Referer": base + VERIFY_PATH},
+            allow_redirects=False,
+            timeout=REQUEST_TIMEOUT_S,
+        )
+        if response.status_code == 302:
+            return
+        if attempt == 0:
+            time.sleep(TOTP_STEP_S - time.time() % TOTP_STEP_S + 1)
+    raise BenchError(
+        f"the second factor of {username!r} was refused; is the manifest's totp_keys right?"
+    )
 
 
 def session_clone(session: requests.Session) -> requests.Session:

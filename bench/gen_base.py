@@ -18,6 +18,10 @@ DAY = 86_400
 TAIPEI_OFFSET = 8 * 3600
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 YEARS = 5
+# The read log (careloop/access) holds the reads of the last this many days: what a chain's log
+# holds at any time is far below its retention (CARELOOP_READ_LOG_DAYS), and a few million rows
+# of it are enough to measure the panel, the sweep and the erasure's scan against.
+READ_LOG_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,10 @@ class Counts:
     open_contact_plans: int
     complaints: int
     open_complaints: int
+    # The read log's last 90 days (careloop/access) and data-subject requests (careloop/privacy):
+    # not in scale.md's table; sized so that a chain's supervisors and sweeps meet real volumes.
+    personal_data_reads: int
+    privacy_requests: int
 
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -52,6 +60,8 @@ FULL = Counts(
     open_contact_plans=50_000,
     complaints=30_000,
     open_complaints=2_000,
+    personal_data_reads=2_500_000,
+    privacy_requests=300,
 )
 HQ_STAFF = 6  # admin, ceo and the four chain-wide department heads
 BRANCH_ROLES = 5  # every branch has at least a desk, therapist, consultant, cs and head
@@ -84,6 +94,9 @@ def counts_for(scale: float) -> Counts:
         open_contact_plans=min(scaled(FULL.open_contact_plans), plans),
         complaints=complaints,
         open_complaints=min(scaled(FULL.open_complaints), complaints),
+        personal_data_reads=scaled(FULL.personal_data_reads),
+        # Enough at any scale for every kind and state to occur (gen_privacy.py).
+        privacy_requests=scaled(FULL.privacy_requests, 12),
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from unittest import mock
 
-from bench.gen_base import DAY, Clock, Counts
+from bench.gen_base import DAY, READ_LOG_DAYS, Clock, Counts
 from bench.gen_complaint_walk import Case, walk
 from bench.gen_customers import CustomerPlan
 from bench.gen_people import Names, Phones, Staff, branch_weights
@@ -70,6 +70,9 @@ class ComplaintResult:
     events: list[tuple] = field(default_factory=list)  # ImportantEvent rows
     plans: list[tuple] = field(default_factory=list)  # ContactPlan rows (PLAN_FIELDS)
     sequences: list[tuple[str, int]] = field(default_factory=list)  # (key, last_value)
+    # (moment, customer index, user id, case number) of each intake and communication on a case
+    # of a customer in the read log's window: the case page read the customer then.
+    touched: list[tuple[int, int, int, str]] = field(default_factory=list)
 
 
 def complaints_load(
@@ -292,9 +295,15 @@ def _write(
 def _customer_side(cases: list[Case], clock: Clock, result: ComplaintResult) -> None:
     """What intake and follow-up add to the customer's record: the 重要事件 that
     `_customer_event_record` writes and the follow-up contact plan of `start_follow_up`."""
+    window = clock.now - READ_LOG_DAYS * DAY
     for c in cases:
         if c.customer is None:
             continue
+        if c.received > window:
+            result.touched.append((c.received, c.customer, c.received_by, c.number))
+        result.touched.extend(
+            (at, c.customer, by, c.number) for _, at, _, _, _, by in c.communications if at > window
+        )
         result.events.append(
             (c.customer + 1, EventKind.COMPLAINT, clock.day_str(clock.local_day(c.received)),
              f"客訴 {c.number}：{c.story.description[:200]}", "", c.id, c.received_by,

@@ -14,10 +14,10 @@ from __future__ import annotations
 import random
 from bisect import bisect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
-from bench.gen_base import DAY, Clock, Counts, spread_counts
+from bench.gen_base import DAY, READ_LOG_DAYS, Clock, Counts, spread_counts
 from bench.gen_customers import HAPPY, NEUTRAL, UNHAPPY, YEAR, CustomerPlan
 from bench.gen_people import Staff
 from bench.gen_writer import BulkWriter
@@ -77,6 +77,9 @@ class InteractionResult:
     with_50: list[int]  # customer indexes with exactly 50 interactions
     counts: list[int]
     done_plans: list[tuple]  # ContactPlan rows (see PLAN_FIELDS) fulfilled by an interaction
+    # (moment, customer index, staff id) of the contacts of the read log's window: the records
+    # staff opened around them are the reads `gen_access.py` writes.
+    recent: list[tuple[int, int, int]] = field(default_factory=list)
 
 
 PLAN_FIELDS = ("customer", "due_date", "purpose", "purpose_other", "assignee", "done", "done_at",
@@ -176,7 +179,7 @@ def interactions_load(
         Interaction,
         ("id", "customer", "occurred_at", "channel", "staff", "summary", "reaction",
          "follow_up_action", "status", "created_at", "created_by"),
-        _rows(keys, plan, clock, staff, rng, done_plans, result.done_plans),
+        _rows(keys, plan, clock, staff, rng, done_plans, result.done_plans, result.recent),
     )  # fmt: skip
     return result
 
@@ -217,6 +220,7 @@ def _rows(
     rng: random.Random,
     plans_wanted: int,
     plans_out: list[tuple],
+    recent_out: list[tuple[int, int, int]],
 ) -> Iterator[tuple]:
     """The hot loop of the load: three million rows. Weighted picks are a bisection on
     cumulative weights rather than `rng.choices`, which costs several times more per call."""
@@ -225,6 +229,7 @@ def _rows(
     random_, randint = rng.random, rng.randint
     staffing = _Staffing(staff, plan, random_)
     recent = clock.now - 14 * DAY
+    read_window = clock.now - READ_LOG_DAYS * DAY
     ts, day_str, local_day = clock.ts, clock.day_str, clock.local_day
     remaining = len(keys)
     for number, key in enumerate(keys, start=1):
@@ -246,6 +251,8 @@ def _rows(
         else:
             status = InteractionStatus.DONE if random_() < 0.97 else InteractionStatus.IN_PROGRESS
         created_ts = ts(min(clock.now, moment + randint(1, 40) * 60))
+        if moment > read_window:
+            recent_out.append((moment, i, who))
         yield (number, i + 1, ts(moment), channel, who, summary, reaction, follow_up, status,
                created_ts, who)  # fmt: skip
         # Selection sampling: exactly `plans_wanted` of all the contacts, evenly spread.

@@ -15,18 +15,27 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from bench import gen_complaints, gen_customers, gen_interactions, gen_plans
+from bench import (
+    gen_access,
+    gen_complaints,
+    gen_customers,
+    gen_interactions,
+    gen_plans,
+    gen_privacy,
+)
 from bench.gen_base import DEFAULT_SEED, Clock, Counts, counts_for, rng_for
 from bench.gen_complaints import ComplaintResult
-from bench.gen_customers import CustomerPlan, customer_number
+from bench.gen_customers import CUSTOMER_NUMBER_PREFIX, CustomerPlan, customer_number
 from bench.gen_interactions import InteractionResult
 from bench.gen_people import PASSWORD, Staff, people_load
 from bench.gen_treatments import treatments_load
 from bench.gen_writer import BulkWriter, Stopwatch, writer_for_connection
+from careloop.access.models import PersonalDataRead
 from careloop.accounts.models import Branch, User
 from careloop.complaints import models as complaint_models
 from careloop.core.models import Sequence
 from careloop.customers import models as customer_models
+from careloop.privacy.models import DataSubjectRequest
 from careloop.treatments.demo import catalogue_ensure_demo
 from careloop.treatments.models import Purchase, SessionUse
 
@@ -129,7 +138,39 @@ def _load_rows(
         )  # fmt: skip
     # The counters the app numbers new customers and cases with, left after the last ones.
     writer.insert(Sequence, ("key", "last_value"), [("customer", plan.count), *cases.sequences])
-    return _fixtures(plan, staff, clock, contacts, cases, plan_rows, seed)
+    fixtures = _fixtures(plan, staff, clock, contacts, cases, plan_rows, seed)
+    customer_50 = _index(fixtures["customer_50"])
+    with watch.step("read log"):
+        reads = gen_access.reads_load(
+            writer, plan, counts=counts, clock=clock, staff=staff, rng=rng_for(seed, "reads"),
+            contacts=contacts.recent, cases=cases.touched, fixture_customer=customer_50,
+        )  # fmt: skip
+    with watch.step("data-subject requests"):
+        avoid = {customer_50, _index(fixtures["phone_customer"])}
+        requests = gen_privacy.requests_load(
+            writer, plan, counts=counts, clock=clock, staff=staff,
+            rng=rng_for(seed, "privacy-requests"),
+            erase_customer=_erase_customer(plan, contacts, avoid), avoid=avoid,
+        )  # fmt: skip
+    fixtures.update(
+        bulk_read_at=clock.aware(reads.bulk_read_at).isoformat(),
+        bulk_reader=reads.bulk_reader,
+        erase_request=requests.erase_request,
+        erase_customer=customer_number(requests.erase_customer),
+    )
+    return fixtures
+
+
+def _index(number: str) -> int:
+    """The plan's index of a customer number (`customer_number`'s inverse)."""
+    return int(number.removeprefix(CUSTOMER_NUMBER_PREFIX)) - 1
+
+
+def _erase_customer(plan: CustomerPlan, contacts: InteractionResult, avoid: set[int]) -> int:
+    """Whom the benchmark erases: the branch-1 customer with the most interactions (the most
+    rows for the contributors to anonymise) that no other fixture uses."""
+    home = [i for i in plan.by_branch[0] if i not in avoid]
+    return max(home, key=lambda i: (contacts.counts[i], -i))
 
 
 def _fixtures(
@@ -167,6 +208,7 @@ def _fixtures(
         "complaint_open": cases.open_fixture,
         "analysis_month": f"{last_month:%Y-%m}",
         "branch_code": code,
+        "totp_keys": staff.totp_keys,
     }
 
 
@@ -177,7 +219,8 @@ def _bulk_models() -> list[type[models.Model]]:
         m.Customer, m.NeedsProfile, m.SignOff, m.Anniversary, m.Interaction, m.ContactPlan,
         m.SatisfactionRecord, m.ImportantEvent, Purchase, SessionUse, c.Complaint,
         c.Complaint.departments.through, c.GradeChange, c.Transition, c.Approval,
-        c.Investigation, c.Solution, c.ActionItem, c.Communication,
+        c.Investigation, c.Solution, c.ActionItem, c.Communication, PersonalDataRead,
+        DataSubjectRequest,
     ]  # fmt: skip
 
 

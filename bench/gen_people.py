@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from bench.gen_base import Clock, Counts
 from bench.gen_text import (
@@ -20,6 +21,7 @@ from bench.gen_text import (
 )
 from bench.gen_writer import BulkWriter
 from careloop.accounts.models import Branch, Department, Role, RoleCode, User
+from careloop.accounts.second_factor import SECOND_FACTOR_ROLES
 from careloop.core.phones import phone_normalize
 
 PASSWORD = "bench-pass"
@@ -106,6 +108,9 @@ class Staff:
     by_branch: list[dict[str, list[int]]] = field(default_factory=list)
     usernames: dict[int, str] = field(default_factory=dict)
     hq: dict[str, int] = field(default_factory=dict)
+    # username -> hex TOTP secret of everyone who must sign in with a second factor
+    # (accounts/second_factor.py); the manifest carries them so the client can type the code.
+    totp_keys: dict[str, str] = field(default_factory=dict)
 
     def of(self, branch: int, stem: str) -> list[int]:
         return self.by_branch[branch][stem]
@@ -142,7 +147,8 @@ def staff_per_branch(counts: Counts) -> list[int]:
 
 
 def people_load(writer: BulkWriter, *, counts: Counts, clock: Clock, rng: random.Random) -> Staff:
-    """Branches, the chain's staff with their roles, one password hash for everyone."""
+    """Branches, the chain's staff with their roles, one password hash for everyone; the
+    supervisors and administrators enrolled in the second factor, as the app requires."""
     staff = Staff(password_hash=make_password(PASSWORD))  # hashed once: Argon2 is slow
     branch_rows = []
     for index, spec in enumerate(BRANCHES[: counts.branches]):
@@ -158,15 +164,22 @@ def people_load(writer: BulkWriter, *, counts: Counts, clock: Clock, rng: random
     names = Names(rng)
     users: list[tuple] = []
     user_roles: list[tuple[int, int]] = []
+    devices: list[tuple] = []
 
     def add(username: str, branch: int | None, role_codes: tuple[str, ...], dept: str) -> int:
         user_id = len(users) + 1
         full_name = names.draw()[0]
         joined = clock.ts(clock.start - rng.randint(0, 400) * 86_400)
         superuser = RoleCode.ADMINISTRATOR in role_codes
+        enrolled = None
+        if superuser or set(role_codes) & SECOND_FACTOR_ROLES:
+            key = rng.randbytes(20).hex()
+            staff.totp_keys[username] = key
+            enrolled = joined
+            devices.append((user_id, "驗證器 App", True, key, joined))
         users.append(
             (user_id, username, staff.password_hash, full_name, f"{username}@careloop.example",
-             superuser, superuser, True, joined, branch, departments[dept])
+             superuser, superuser, True, joined, branch, departments[dept], enrolled)
         )  # fmt: skip
         user_roles.extend((user_id, roles[code]) for code in role_codes)
         staff.usernames[user_id] = username
@@ -187,10 +200,11 @@ def people_load(writer: BulkWriter, *, counts: Counts, clock: Clock, rng: random
     writer.insert(
         User,
         ("id", "username", "password", "full_name", "email", "is_superuser", "is_staff",
-         "is_active", "date_joined", "home_branch", "department"),
+         "is_active", "date_joined", "home_branch", "department", "second_factor_since"),
         users,
     )  # fmt: skip
     writer.insert(User.roles.through, ("user", "role"), user_roles)
+    writer.insert(TOTPDevice, ("user", "name", "confirmed", "key", "created_at"), devices)
     # The chain's department heads work across every branch.
     extra = [
         (staff.hq[username], branch_id)

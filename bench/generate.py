@@ -21,8 +21,12 @@ left where the next number follows, deadlines from the app's own `deadlines_comp
 `--now`): the same seed and moment give the same rows; another moment gives the same counts
 and shape with other details, since days and holidays fall differently.
 
-Skipped: loyalty (not built yet), compensation, surveys, reply logs, messages, notifications,
-evidence files, and the history tables.
+Also written: the read log of the last 90 days (`gen_access.py`) and a few hundred
+data-subject requests (`gen_privacy.py`).
+
+Skipped: loyalty (not built yet), compensation (and so its grants.Grant rows: a generated
+compensation would need its Grant, with Compensation.grant_id set), surveys, reply logs,
+messages, notifications, evidence files, and the history tables.
 """
 
 from __future__ import annotations

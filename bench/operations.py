@@ -7,7 +7,8 @@ statement through `connection.execute_wrapper`, and hands them over; the runner 
 SELECTs with the bare driver (sqlite3 / psycopg, no Django) as often as it requested the page.
 Page time ÷ floor time is then what Django, the templates and HTTP add on top of the data.
 
-Run inside Django by the runner: `python -m bench.operations prepare|import SPEC.json OUT.json`.
+Run inside Django by the runner:
+`python -m bench.operations prepare|import|sweep|erase SPEC.json OUT.json`.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-Kind = Literal["read", "write", "missing", "import"]
+Kind = Literal["read", "write", "missing", "import", "task", "erase"]
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def operations_for(manifest: dict[str, Any]) -> list[Operation]:
             "missing",
             note="no monthly analysis page or endpoint exists in careloop/complaints yet",
         ),
+        *_privacy_operations(manifest),
         Operation(
             "import_100k",
             "import 100,000 customers (CSV)",
@@ -117,6 +119,65 @@ def operations_for(manifest: dict[str, Any]) -> list[Operation]:
             "import",
             users["desk"],
             note="dry run + import, through the transfer services, on the work copy",
+        ),
+    ]
+
+
+def _privacy_operations(manifest: dict[str, Any]) -> list[Operation]:
+    """The read log and the erasure (careloop/access, careloop/privacy), as a supervisor: the
+    customer page of a department head (who also gets the read-log placeholder), the panel it
+    loads when scrolled to, the five-minute bulk-read sweep and one erasure. scale.md names
+    none of them: the pages are held to the customer page's target, the sweep to 1 s (a job
+    that runs every five minutes on the web's database), the erasure to 60 s (the lead's bar
+    for one request; it is run once, not repeated)."""
+    head, customer = manifest["users"]["head"], manifest["customer_50"]
+    page = Operation(
+        "customer_page_supervisor",
+        "customer page, as a supervisor",
+        80,
+        "read",
+        head,
+        f"/customers/{customer}/",
+        note="a department head; the read-log panel is a placeholder loaded when scrolled to",
+    )
+    panel = Operation(
+        "read_log_panel",
+        "read-log panel (customer page)",
+        80,
+        "read",
+        head,
+        f"/access/customers/{customer}/panel/",
+        note="the fragment the placeholder loads: the customer's 10 newest reads",
+    )
+    if "bulk_read_at" not in manifest:
+        old = "the dataset predates the read log and data-subject requests: regenerate it"
+        return [
+            page,
+            panel,
+            Operation("bulk_read_sweep", "bulk-read sweep (every 5 min)", 1000, "missing",
+                      note=old),
+            Operation("customer_erase", "erase one customer (one-off)", 60_000,
+                      "missing", note=old),
+        ]  # fmt: skip
+    return [
+        page,
+        panel,
+        Operation(
+            "bulk_read_sweep",
+            "bulk-read sweep (every 5 min)",
+            1000,
+            "task",
+            note="access.services.bulk_read_alerts_send(now=bulk_read_at) in a Django process;"
+            " each call rolled back, so every one does the whole work",
+        ),
+        Operation(
+            "customer_erase",
+            "erase one customer (one-off)",
+            60_000,
+            "erase",
+            head,
+            note="privacy.services.request_erase of the manifest's open erasure request, once,"
+            " on the work copy",
         ),
     ]
 
@@ -364,9 +425,9 @@ def _capture(path: str, username: str) -> dict[str, Any]:
     from careloop.accounts.models import User
 
     client = Client()
-    client.force_login(
-        User.objects.get(username=username), backend="careloop.accounts.backends.StaffBackend"
-    )
+    user = User.objects.get(username=username)
+    client.force_login(user, backend="careloop.accounts.backends.StaffBackend")
+    _second_factor_shown(client, user)
     client.get(path)
     recorded: list[tuple[str, Any]] = []
 
@@ -396,6 +457,19 @@ def _capture(path: str, username: str) -> dict[str, Any]:
         "unreplayable": unreplayable,
         "statements": statements,
     }
+
+
+def _second_factor_shown(client: Any, user: Any) -> None:
+    """Mark the session as having shown its second factor, as the verify page does
+    (django_otp.login), so a supervisor's page is captured rather than the redirect to it."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
 
 
 def prepare(spec: dict[str, Any]) -> dict[str, Any]:
@@ -451,16 +525,138 @@ def import_run(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def sweep_run(spec: dict[str, Any]) -> dict[str, Any]:
+    """Time the bulk-read sweep, the body of `access.tasks.bulk_read_alerts_task`, at the
+    dataset's moment `spec["at"]` (the hour before it holds an ordinary hour of the chain's
+    reads and one reader past the limit). The Huey wrapper adds only its lock. Each call runs
+    in a transaction that is rolled back, so each finds the reader unreported and writes the
+    alert and its notifications, as the first sweep after a bulk read does."""
+    from django.db import transaction
+
+    from bench.client import timed_loop
+    from careloop.access.models import PersonalDataRead
+    from careloop.access.rules import bulk_read_limit
+    from careloop.access.services import BULK_WINDOW, bulk_read_alerts_send, bulk_readers
+
+    at = dt.datetime.fromisoformat(spec["at"])
+    reported: list[int] = []
+
+    def sweep() -> tuple[str, bool]:
+        with transaction.atomic():
+            reported.append(bulk_read_alerts_send(now=at))
+            transaction.set_rollback(True)
+        return "ok", True
+
+    runs = []
+    for run in range(1, spec["runs"] + 1):
+        samples = timed_loop(sweep, n=spec["n"], warmup=spec["warmup"], max_seconds=120)
+        runs.append({"run": run, **samples.summary()})
+    hour = PersonalDataRead.objects.filter(at__gt=at - BULK_WINDOW, at__lte=at)
+    return {
+        "runs": runs,
+        "at": spec["at"],
+        "reads_in_hour": hour.count(),
+        "readers_in_hour": hour.values("user_id").distinct().count(),
+        "readers_over_limit": bulk_readers(now=at, limit=bulk_read_limit()),
+        "reported_per_call": sorted(set(reported)),
+        "reads_total": PersonalDataRead.objects.count(),
+    }
+
+
+def erase_run(spec: dict[str, Any]) -> dict[str, Any]:
+    """Carry out one erasure request through its service (permission, every app's
+    contributor, the sweep of every text column of every table, the log), once, and say
+    where its time went: seconds by table, the slowest statements and the plan of the
+    slowest SELECT."""
+    from django.db import connection
+
+    from careloop.accounts.models import User
+    from careloop.privacy.models import DataSubjectRequest
+    from careloop.privacy.services import request_erase
+
+    request = DataSubjectRequest.objects.select_related("customer").get(pk=spec["request"])
+    user = User.objects.get(username=spec["user"])
+    number = request.customer.number
+    timed: list[tuple[float, str, Any]] = []
+
+    def wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append((time.perf_counter() - t0, sql, None if many else params))
+
+    with connection.execute_wrapper(wrapper):
+        t0 = time.perf_counter()
+        done = request_erase(request=request, by=user)
+        total = time.perf_counter() - t0
+    by_table: dict[str, list[float]] = {}
+    for seconds, sql, _params in timed:
+        table = _first_table(sql)
+        entry = by_table.setdefault(table, [0.0, 0])
+        entry[0] += seconds
+        entry[1] += 1
+    slowest = sorted(timed, key=lambda t: t[0], reverse=True)
+    sql_s = sum(t[0] for t in timed)
+    return {
+        "customer": number,
+        "status": done.status,
+        "total_s": round(total, 2),
+        "sql_s": round(sql_s, 2),
+        "statements": len(timed),
+        "by_table": {
+            table: {"seconds": round(s, 3), "statements": n}
+            for table, (s, n) in sorted(by_table.items(), key=lambda kv: -kv[1][0])[:25]
+        },
+        "slowest": [{"seconds": round(s, 3), "sql": sql[:600]} for s, sql, _params in slowest[:10]],
+        "explain": _explain(next((t for t in slowest if _is_select(t[1])), None)),
+        "erasure_counts": done.erasures.order_by("-pk").values_list("counts", flat=True).first(),
+    }
+
+
+_TABLE = re.compile(r'(?:FROM|UPDATE|INTO)\s+"?([A-Za-z0-9_]+)"?', re.IGNORECASE)
+
+
+def _first_table(sql: str) -> str:
+    found = _TABLE.search(sql)
+    return found.group(1) if found else sql.split(None, 1)[0].upper()
+
+
+def _is_select(sql: str) -> bool:
+    return sql.lstrip().upper().startswith(("SELECT", "WITH"))
+
+
+def _explain(statement: tuple[float, str, Any] | None) -> dict[str, Any] | None:
+    """The plan of one statement: SQLite's EXPLAIN QUERY PLAN, PostgreSQL's EXPLAIN (ANALYZE,
+    BUFFERS), which runs it again (a SELECT: nothing changes)."""
+    if statement is None:
+        return None
+    from django.db import connection
+
+    seconds, sql, params = statement
+    prefix = (
+        "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN (ANALYZE, BUFFERS) "
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        plan = [" ".join(str(c) for c in row) for row in cursor.fetchall()]
+    return {"seconds": round(seconds, 3), "sql": sql[:1500], "plan": plan}
+
+
+COMMANDS = {"prepare": prepare, "import": import_run, "sweep": sweep_run, "erase": erase_run}
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 3 or argv[0] not in {"prepare", "import"}:
+    if len(argv) != 3 or argv[0] not in COMMANDS:
         print(
-            "usage: python -m bench.operations prepare|import SPEC.json OUT.json", file=sys.stderr
+            f"usage: python -m bench.operations {'|'.join(COMMANDS)} SPEC.json OUT.json",
+            file=sys.stderr,
         )
         return 2
     command, spec_path, out_path = argv
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     _django_setup()
-    result = prepare(spec) if command == "prepare" else import_run(spec)
+    result = COMMANDS[command](spec)
     Path(out_path).write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
     return 0
 

@@ -87,6 +87,11 @@ def _operation_line(result: OpResult, report: dict[str, Any]) -> str:
     head = f"{o.label:<33}"
     if o.kind == "missing":
         return f"{head}{'missing':>9}{'':>9}{_ms(o.target_ms):>9}  {'—':<5} {o.note}"
+    if o.kind == "erase":
+        erase = report.get("erase") or {}
+        total = erase.get("total_s")
+        value = f"{total:.1f} s" if total is not None else "—"
+        return f"{head}{value:>9}{'':>9}{_ms(o.target_ms):>9}  {_flag(erase.get('pass')):<5}"
     if o.kind == "import":
         imp = report.get("import") or {}
         total = imp.get("total_s")
@@ -123,6 +128,18 @@ def _load_lines(report: dict[str, Any]) -> list[str]:
             f"memory: max worker RSS {m['max_rss_mb']} MB over {m['samples']} samples "
             f"(target < {MEMORY_TARGET_MB:.0f} MB)  [{_flag(m['pass'])}]; "
             f"max by phase {m.get('max_mb_by_phase')}"
+        )
+    if sweep := report.get("sweep"):
+        lines.append(
+            f"bulk-read sweep at {sweep['at']}: {sweep['reads_in_hour']} reads by "
+            f"{sweep['readers_in_hour']} readers in the hour, over the limit "
+            f"{sweep['readers_over_limit']}, of {sweep['reads_total']} reads in the log"
+        )
+    if erase := report.get("erase"):
+        lines.append(
+            f"erasure of {erase['customer']}: {erase['total_s']} s, {erase['statements']} "
+            f"statements ({erase['sql_s']} s of SQL); slowest tables "
+            + ", ".join(f"{t} {e['seconds']} s" for t, e in list(erase["by_table"].items())[:5])
         )
     if imp := report.get("import"):
         lines.append(

@@ -10,7 +10,8 @@ test and the 100,000-customer import all add rows, and the next run must see the
 (and the board the same 30,000 complaints the peer has tickets).
 
 Order: read pages (each run: page, then its raw floor), API writes, throughput, SQLite
-writers, then our server stops; the peer runs alone; the import runs last.
+writers, then our server stops; the peer runs alone; the bulk-read sweep and the one erasure
+(each in a Django process of its own); the import runs last.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ MANIFEST_KEYS = (
     "worklist_user",
     "complaint_open",
 )
-MANIFEST_USERS = ("desk", "cs", "ceo")
+MANIFEST_USERS = ("desk", "cs", "ceo", "head")
 LOAD_TESTS = {"throughput", "writers"}
 
 
@@ -88,6 +89,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", type=float, default=1.0, help="dataset scale (1.0 = chain-5y)")
     parser.add_argument("--seed", type=int, default=None, help="passed to bench.generate")
     parser.add_argument("--var", type=Path, help="dataset dir (default /tmp/careloop-bench/<db>)")
+    parser.add_argument(
+        "--work", type=Path, help="working copy dir (default /tmp/careloop-bench/work-<db>)"
+    )
     parser.add_argument(
         "--pgdata",
         type=Path,
@@ -301,9 +305,12 @@ class Bench:
 
     def log_in(self, base: str) -> None:
         password = self.manifest["password"]
+        totp_keys = self.manifest.get("totp_keys") or {}
         for o in self.reads:
             if o.user not in self.sessions:
-                self.sessions[o.user] = login(base, o.user, password, path=ops.LOGIN_PATH)
+                self.sessions[o.user] = login(
+                    base, o.user, password, path=ops.LOGIN_PATH, totp_key=totp_keys.get(o.user)
+                )
 
     def read_actions(self, base: str, *, clone: bool = False) -> list[Action]:
         actions = []
@@ -451,7 +458,7 @@ def _target(args: argparse.Namespace, stack: ExitStack, report: dict[str, Any]) 
     """Start PostgreSQL if asked, generate if asked, load the manifest, make the working copy.
     Everything started here is stopped (and the copy removed) when `stack` closes."""
     var = (args.var or BENCH_ROOT / args.db).resolve()
-    work = BENCH_ROOT / f"work-{args.db}"
+    work = (args.work or BENCH_ROOT / f"work-{args.db}").resolve()
     server: PgServer | None = None
     dataset_url = None
     if args.db == "postgres":
@@ -541,6 +548,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         report.update(_measure_ours(args, bench, target))
         if args.peer:
             report["peer"] = run_peer(args, bench, peer_dir)
+        if _measured(bench, "bulk_read_sweep", "task"):
+            report["sweep"] = run_sweep(args, bench, target)
+        if _measured(bench, "customer_erase", "erase"):
+            report["erase"] = run_erase(bench, target)
         if "import_100k" in bench.results:
             report["import"] = run_import(args, bench, target)
         report["operations"] = [r.as_dict() for r in bench.results.values()]
@@ -596,6 +607,59 @@ def run_peer(args: argparse.Namespace, bench: Bench, peer_dir: Path) -> dict[str
             "only moves the file), so this is not a same-database comparison"
         )
     return out
+
+
+def _measured(bench: Bench, name: str, kind: str) -> bool:
+    result = bench.results.get(name)
+    return result is not None and result.op.kind == kind
+
+
+def run_sweep(args: argparse.Namespace, bench: Bench, target: Target) -> dict[str, Any]:
+    """The bulk-read sweep (a Huey task every five minutes) is not a page: it is timed in a
+    Django process under the app's settings on the work copy, calling the task's body with the
+    dataset's moment (`bench.operations sweep`), --runs × (--warmup + -n) calls."""
+    print("\nbulk-read sweep (in a Django process)", flush=True)
+    spec = {
+        "at": bench.manifest["bulk_read_at"],
+        "runs": args.runs,
+        "n": args.n,
+        "warmup": max(1, args.warmup),
+    }
+    result = django_call("sweep", spec, env=target.env, timeout=900)
+    bench.results["bulk_read_sweep"].runs.extend(result["runs"])
+    bench.results["bulk_read_sweep"].extra.update({k: v for k, v in result.items() if k != "runs"})
+    for row in result["runs"]:
+        print(f"  run {row['run']} sweep  p50 {row['p50_ms']:7.1f} ms  p95 {row['p95_ms']:7.1f} ms")
+    print(
+        f"  {result['reads_in_hour']} reads by {result['readers_in_hour']} readers in the hour;"
+        f" over the limit: {result['readers_over_limit']}",
+        flush=True,
+    )
+    return result
+
+
+def run_erase(bench: Bench, target: Target) -> dict[str, Any]:
+    """One erasure, once, on the work copy (it anonymises one customer there, which nothing
+    measured after it reads): `bench.operations erase`, with where its time went."""
+    print("\nerasure: one customer (in a Django process, once)", flush=True)
+    spec = {
+        "request": bench.manifest["erase_request"],
+        "user": bench.results["customer_erase"].op.user,
+    }
+    result = django_call("erase", spec, env=target.env, timeout=3600)
+    result["pass"] = result["status"] == "done" and result["total_s"] * 1000 <= (
+        bench.results["customer_erase"].op.target_ms
+    )
+    total_ms = result["total_s"] * 1000
+    bench.results["customer_erase"].runs.append({"run": 1, "p50_ms": total_ms, "p95_ms": total_ms})
+    print(
+        f"  erased {result['customer']} in {result['total_s']} s ({result['statements']} "
+        f"statements, {result['sql_s']} s of SQL)",
+        flush=True,
+    )
+    for table, entry in list(result["by_table"].items())[:8]:
+        print(f"    {table:<45} {entry['seconds']:8.2f} s  {entry['statements']:>5} statements")
+    return result
 
 
 def run_import(args: argparse.Namespace, bench: Bench, target: Target) -> dict[str, Any]:

@@ -10,14 +10,19 @@ from collections import Counter
 
 import pytest
 from django.db import models
+from django.test import Client
+from django.urls import resolve
 from django.utils import timezone
 
-from bench.gen_base import FULL, Clock, counts_for
+from bench.gen_base import FULL, READ_LOG_DAYS, Clock, counts_for
 from bench.gen_customers import customers_plan
 from bench.gen_load import _bulk_models, load
 from bench.gen_people import Staff
-from bench.operations import _capture, operations_for
+from bench.operations import _capture, _second_factor_shown, operations_for
 from bench.run import manifest_normalise
+from careloop.access.models import BulkReadAlert, PersonalDataRead, ReadChannel, ReadKind
+from careloop.access.rules import PANEL_SIZE
+from careloop.access.services import bulk_read_alerts_send
 from careloop.accounts.models import Branch, User
 from careloop.complaints.deadlines import deadlines_compute, next_due_refresh, policy_from_terms
 from careloop.complaints.models import OPEN_STATES, Complaint
@@ -27,6 +32,9 @@ from careloop.core.phones import phone_normalize
 from careloop.customers.models import ContactPlan, Customer, Interaction
 from careloop.customers.selectors import CustomerFilters, customer_search
 from careloop.customers.services import customer_create
+from careloop.privacy.models import DataSubjectRequest
+from careloop.privacy.rules import ANSWER_DAYS, RequestKind, RequestStatus, placeholder_name
+from careloop.privacy.services import request_erase
 from careloop.treatments.models import Purchase, PurchaseKind, SessionUse
 from careloop.treatments.services import add_months
 
@@ -53,8 +61,12 @@ def test_counts_follow_the_scale(manifest):
     assert ContactPlan.objects.filter(done=False).count() == targets.open_contact_plans
     assert Complaint.objects.count() == targets.complaints
     assert Complaint.objects.filter(state__in=OPEN_STATES).count() == targets.open_complaints
+    assert PersonalDataRead.objects.count() == targets.personal_data_reads
+    assert DataSubjectRequest.objects.count() == targets.privacy_requests
     # and the manifest says so
     assert manifest["counts"]["customers_customer"] == targets.customers
+    assert manifest["counts"]["access_personaldataread"] == targets.personal_data_reads
+    assert manifest["counts"]["privacy_datasubjectrequest"] == targets.privacy_requests
     assert manifest["targets"] == targets.as_dict()
 
 
@@ -82,13 +94,106 @@ def test_the_benchmark_fixtures_resolve(manifest):
 def test_every_page_the_benchmark_times_answers_as_its_user(manifest):
     # given the runner's reading of the manifest
     reads = [op for op in operations_for(manifest_normalise(manifest)) if op.kind == "read"]
-    assert len(reads) == 7
+    assert len(reads) == 9
     for op in reads:
         # when the runner captures the page's SQL, signed in as the operation's user
         captured = _capture(op.path, op.user)
         # then the page answers (not the login page) and its statements are recorded
         assert captured["status"] == 200, op.name
         assert captured["statements"], op.name
+
+
+def test_the_supervisor_sees_the_read_log_panel(manifest):
+    # given the supervisor's operations of the benchmark
+    ops = {op.name: op for op in operations_for(manifest_normalise(manifest))}
+    page, panel = ops["customer_page_supervisor"], ops["read_log_panel"]
+    assert page.user == panel.user == manifest["fixtures"]["users"]["head"]
+    client = Client()
+    head = User.objects.get(username=page.user)
+    client.force_login(head, backend="careloop.accounts.backends.StaffBackend")
+    _second_factor_shown(client, head)
+    # when the department head opens the customer page
+    response = client.get(page.path)
+    # then it carries the placeholder that loads the panel, which lists the customer's reads
+    assert response.status_code == 200
+    assert f'hx-get="{panel.path}"'.encode() in response.content
+    fragment = client.get(panel.path)
+    assert fragment.status_code == 200
+    assert fragment.content.count(b"<tr>") - 1 == PANEL_SIZE  # the header row, then 10 reads
+
+
+def test_the_read_log_is_as_the_middleware_writes_it(manifest):
+    clock = Clock(dt.datetime.fromisoformat(manifest["generated_at"]), suffix="")
+    reads = list(PersonalDataRead.objects.all())
+    window = clock.now_dt - dt.timedelta(days=READ_LOG_DAYS)
+    customers = dict(Customer.objects.values_list("pk", "number"))
+    assert all(window < r.at <= clock.now_dt for r in reads)
+    assert {r.channel for r in reads} <= set(ReadChannel.values)
+    assert {r.kind for r in reads} <= set(ReadKind.values)
+    for r in reads:
+        # every read names a customer and a reader on file, and the path it came through
+        assert r.customer_id in customers and r.user_id is not None
+        if r.route == "customers:detail":
+            assert r.path == f"/customers/{customers[r.customer_id]}/"
+            assert resolve(r.path).view_name == r.route
+        assert (r.api_token_label != "") == (r.channel == ReadChannel.API)
+    # a list page is one request: its rows share the moment and reader, one per customer
+    pages = Counter((r.at, r.user_id) for r in reads if r.kind == ReadKind.LIST)
+    assert max(pages.values()) <= 25
+    # ids rise with time, as a live log's do
+    by_id = [r.at for r in sorted(reads, key=lambda r: r.pk)]
+    assert by_id == sorted(by_id)
+    # the customer with 50 interactions has more reads than the supervisor's panel shows
+    fixture = Customer.objects.get(number=manifest["fixtures"]["customer_50"])
+    assert PersonalDataRead.objects.filter(customer_id=fixture.pk).count() > PANEL_SIZE
+
+
+def test_the_bulk_read_sweep_finds_the_planted_reader(manifest, settings):
+    fixtures = manifest["fixtures"]
+    at = dt.datetime.fromisoformat(fixtures["bulk_read_at"])
+    reader = User.objects.get(username=fixtures["bulk_reader"])
+    # at this size a branch has fewer customers than the real limit: the clerk's 11 pages of
+    # the list hold every customer of the branch
+    seen = (
+        PersonalDataRead.objects.filter(user=reader, at__gt=at - dt.timedelta(hours=1), at__lte=at)
+        .values("customer_id")
+        .distinct()
+        .count()
+    )
+    settings.CARELOOP_BULK_READ_LIMIT = seen - 1
+    # when the sweep runs at the dataset's moment
+    reported = bulk_read_alerts_send(now=at)
+    # then the clerk, and only the clerk, is reported
+    assert reported == 1
+    assert list(BulkReadAlert.objects.values_list("user_id", "customers")) == [(reader.pk, seen)]
+
+
+def test_data_subject_requests_are_as_the_services_leave_them(manifest):
+    requests = list(DataSubjectRequest.objects.select_related("customer"))
+    assert {r.status for r in requests} == set(RequestStatus.values)
+    for r in requests:
+        assert r.branch_id == r.customer.branch_id
+        assert r.customer.created_at <= r.received_at
+        days = ANSWER_DAYS[RequestKind(r.kind)] * (2 if r.extended_at else 1)
+        assert r.due_at == r.received_at + dt.timedelta(days=days)
+        assert (r.decided_at is None) == r.is_open == (r.answer == "")
+        assert r.extended_at is None or r.decided_at is None or r.extended_at < r.decided_at
+        # a carried-out erasure or stop is not faked: those are open or refused
+        if r.kind in (RequestKind.ERASURE, RequestKind.STOP):
+            assert r.status != RequestStatus.DONE
+    # the benchmark's erasure: an open request of a branch-1 customer, whom a supervisor may erase
+    fixtures = manifest["fixtures"]
+    request = DataSubjectRequest.objects.get(pk=fixtures["erase_request"])
+    assert request.kind == RequestKind.ERASURE and request.is_open
+    assert request.customer.number == fixtures["erase_customer"]
+    assert request.customer.branch.code == fixtures["branch_code"]
+    assert fixtures["erase_customer"] not in (fixtures["customer_50"], fixtures["phone_customer"])
+    head = User.objects.get(username=fixtures["users"]["head"])
+    done = request_erase(request=request, by=head)
+    assert done.status == RequestStatus.DONE
+    assert Customer.objects.get(pk=request.customer_id).name == placeholder_name(
+        request.customer_id
+    )
 
 
 def test_new_numbers_follow_the_loaded_ones(manifest):
