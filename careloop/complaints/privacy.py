@@ -5,7 +5,6 @@ hold has ended (privacy.erasure.holds_release, daily)."""
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.db.models import Q, QuerySet
 
 from careloop.complaints.models import Communication, Complaint, Evidence
@@ -76,18 +75,18 @@ def complaints_copy(customer: Customer) -> list[dict]:
     return out
 
 
-def _files_delete(evidence: QuerySet[Evidence]) -> int:
-    removed = 0
-    for name in evidence.exclude(file="").values_list("file", flat=True):
-        default_storage.delete(name)
-        removed += 1
+def _files_delete(evidence: QuerySet[Evidence], ctx: ErasureContext | ReleaseContext) -> int:
+    """Clear the rows' file names now; the files themselves go once the erasure commits."""
+    names = list(evidence.exclude(file="").values_list("file", flat=True))
     evidence.update(file="")
-    return removed
+    return ctx.files_delete(names)
 
 
 def complaints_erase(ctx: ErasureContext) -> None:
     held, released = [], []
     for complaint in complaints_of(ctx.customer):
+        # The sweep may change the rows of these complaints only, never another's.
+        ctx.complaint_ids.add(complaint.pk)
         until = complaint.retention_until
         (held if until is None or until > ctx.now else released).append(complaint)
     for complaint in held:
@@ -108,7 +107,7 @@ def complaints_erase(ctx: ErasureContext) -> None:
     values = {"complainant_name": ctx.placeholder, **_COMPLAINANT_BLANK}
     ctx.count("complaints", Complaint.objects.filter(pk__in=ids).update(**values))
     ctx.count("complaints:history", HistoricalComplaint.objects.filter(id__in=ids).update(**values))
-    ctx.count("files:evidence", _files_delete(Evidence.objects.filter(complaint_id__in=ids)))
+    ctx.count("files:evidence", _files_delete(Evidence.objects.filter(complaint_id__in=ids), ctx))
 
 
 def complaints_release(ctx: ReleaseContext) -> None:
@@ -135,7 +134,7 @@ def complaints_release(ctx: ReleaseContext) -> None:
     values = {"complainant_name": ctx.placeholder, **_COMPLAINANT_BLANK}
     ctx.count("complaints", Complaint.objects.filter(pk__in=ids).update(**values))
     ctx.count("complaints:history", HistoricalComplaint.objects.filter(id__in=ids).update(**values))
-    ctx.count("files:evidence", _files_delete(Evidence.objects.filter(complaint_id__in=ids)))
+    ctx.count("files:evidence", _files_delete(Evidence.objects.filter(complaint_id__in=ids), ctx))
 
 
 register(

@@ -5,6 +5,7 @@ PT-P020 5.6.3 are part of its record (complaints/privacy.py) and stay in the tab
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 
 from careloop.customers.models import Customer
@@ -33,14 +34,23 @@ def messages_erase(ctx: ErasureContext) -> None:
     OutboundMessage.history.filter(id__in=ids).update(**values)
     ctx.protect(OutboundMessage, Q(complaint_id__in=ctx.held_complaint_ids))
     ctx.protect(OutboundMessage.history.model, Q(complaint_id__in=ctx.held_complaint_ids))
+    # The file logs are counted now and rewritten once the erasure commits: a rolled-back
+    # erasure must leave them as they were.
     directory = message_log_dir()
+    customer_id = ctx.customer.pk
+    mentions = ctx.mentions
     if directory.is_dir():
         for path in sorted(directory.glob("*.jsonl")):
-            ctx.count(
-                "files:message_lines",
-                jsonl_scrub(path, mentions=ctx.mentions, customer_id=ctx.customer.pk),
-            )
-    ctx.count("files:mail", mail_dir_scrub(mentions=ctx.mentions))
+            found = jsonl_scrub(path, mentions=mentions, customer_id=customer_id, apply=False)
+            if found:
+                ctx.count("files:message_lines", found)
+                transaction.on_commit(
+                    lambda path=path: jsonl_scrub(path, mentions=mentions, customer_id=customer_id)
+                )
+    mails = mail_dir_scrub(mentions=mentions, apply=False)
+    if mails:
+        ctx.count("files:mail", mails)
+        transaction.on_commit(lambda: mail_dir_scrub(mentions=mentions))
 
 
 register(

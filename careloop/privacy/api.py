@@ -119,4 +119,4 @@ def copy_download(request: HttpRequest, request_id: Id, payload: PrivacyCopyIn) 
         )
     except services.PrivacyRefused as exc:
         raise ApiError(409, exc.message, reasons=exc.messages) from exc
-    return copy_response(req=req, fmt=form.cleaned_data["format"], by=user)
+    return copy_response(request=request, req=req, fmt=form.cleaned_data["format"], by=user)

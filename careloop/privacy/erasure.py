@@ -1,14 +1,17 @@
 """Erasure (個資法 §11 III 刪除) by one rule, and what finishes or repeats it later.
 
 `customer_erase` anonymises everything about a person in one transaction: every app's
-contributor (registry.py) in turn, then a sweep of every text column of every table and of the
-media folder for the name and phone that remain. Kept: complaint records still inside
-PT-P020 5.6.3's three years (listed in the log and the answer with the clause, released by
-`holds_release`, a daily task, when the hold ends) and purchase amounts (商業會計法 §38), which
-stay as figures under the anonymised record.
+contributor (registry.py) in turn, then a sweep of every free-text column of every table and of
+the media folder for the name and phone that remain. The sweep changes only rows that are the
+person's or nobody's: a row tied to another customer or to a complaint that is not theirs (a
+second 王小明, a mother sharing his phone, her own held complaint) is never rewritten, only
+counted in the log as "not changed: belongs to another record" (`not_changed:<table>`).
+Kept: complaint records still inside PT-P020 5.6.3's three years (listed in the log and the
+answer with the clause, released by `holds_release`, a daily task, when the hold ends) and
+purchase amounts (商業會計法 §38), which stay as figures under the anonymised record.
 
-Files are removed inside the transaction on purpose: the counts belong in the log, and a
-rolled-back erasure leaves the request open, so the retry removes whatever is left.
+Files are counted inside the transaction (the counts belong in the log) but deleted only once
+it commits (`transaction.on_commit`): a rolled-back erasure deletes nothing.
 Every erasure is also appended to a file outside the database (`erasure_log_path`), so that
 after a restore from a backup `manage.py reapply_erasures --since` erases again what the
 backup brought back.
@@ -45,8 +48,11 @@ from careloop.privacy.registry import (
 from careloop.privacy.rules import HOLD_CLAUSE, placeholder_name
 
 # Tables the sweep leaves alone: staff accounts (a colleague may share the customer's name),
-# framework bookkeeping without personal text, and the erasure log (ids only).
-SWEEP_SKIPPED_APPS = frozenset({"accounts", "auth", "contenttypes", "sessions", "axes"})
+# framework bookkeeping without personal text, the erasure log (ids only) and the read log
+# (ids and paths only, and two years of rows: searching it held the write lock for long).
+SWEEP_SKIPPED_APPS = frozenset({"accounts", "auth", "contenttypes", "sessions", "axes", "access"})
+CUSTOMER_LABELS = frozenset({"customers.Customer", "customers.HistoricalCustomer"})
+COMPLAINT_LABELS = frozenset({"complaints.Complaint", "complaints.HistoricalComplaint"})
 SWEEP_SKIPPED_MODELS = frozenset({"privacy.ErasureLog", "core.Sequence"})
 
 
@@ -93,14 +99,70 @@ def sweep_models() -> list[type[models.Model]]:
     ]
 
 
+def _owner_paths(model: type[models.Model]) -> list[tuple[str, str]]:
+    """(lookup, "customer" | "complaint") of each way a row of the model points at a customer
+    or a complaint: its own foreign keys, and one step further (a settlement's compensation's
+    customer, a survey answer's survey's complaint)."""
+    paths: list[tuple[str, str]] = []
+    for fk in model._meta.concrete_fields:
+        target = fk.related_model if fk.is_relation else None
+        if target is None or not isinstance(target, type):
+            continue
+        label = target._meta.label
+        if label == "customers.Customer":
+            paths.append((fk.attname, "customer"))
+        elif label == "complaints.Complaint":
+            paths.append((fk.attname, "complaint"))
+        else:
+            for inner in target._meta.concrete_fields:
+                inner_target = inner.related_model if inner.is_relation else None
+                if not isinstance(inner_target, type):
+                    continue
+                if inner_target._meta.label == "customers.Customer":
+                    paths.append((f"{fk.name}__{inner.attname}", "customer"))
+                elif inner_target._meta.label == "complaints.Complaint":
+                    paths.append((f"{fk.name}__{inner.attname}", "complaint"))
+    return paths
+
+
+def others_condition(
+    model: type[models.Model], *, customer_id: int | None, complaint_ids: set[int]
+) -> Q | None:
+    """The rows of the model that belong to another record than the erased person's: another
+    Customer (and its history, by id), another complaint (by id), and any row whose customer
+    or complaint link points elsewhere. None when the model links to neither."""
+    label = model._meta.label
+    if label in CUSTOMER_LABELS:
+        return ~Q(id=customer_id)
+    if label in COMPLAINT_LABELS:
+        return ~Q(id__in=complaint_ids)
+    condition: Q | None = None
+    for lookup, kind in _owner_paths(model):
+        if kind == "customer":
+            part = Q(**{f"{lookup}__isnull": False}) & ~Q(**{lookup: customer_id})
+        else:
+            part = Q(**{f"{lookup}__isnull": False}) & ~Q(**{f"{lookup}__in": complaint_ids})
+        condition = part if condition is None else condition | part
+    return condition
+
+
 def database_sweep(
-    *, terms: list[tuple[str, str]], protected: dict[str, Q], counts: Counter[str]
+    *,
+    terms: list[tuple[str, str]],
+    protected: dict[str, Q],
+    counts: Counter[str],
+    customer_id: int | None,
+    complaint_ids: set[int],
+    others: dict[str, Q] | None = None,
 ) -> None:
-    """Replace every remaining occurrence of the terms in every text column of every table,
-    leaving the protected rows (the complaint hold) as they are."""
+    """Replace the remaining occurrences of the terms in every free-text column, in the rows
+    that are the erased person's or nobody's. The protected rows (the complaint hold) are left
+    as they are; the rows of another record are left too, and counted per table in
+    `not_changed:<label>` for review."""
     if not terms:
         return
     needles = [term for term, _ in terms]
+    others = others or {}
 
     def scrub(text: str) -> str:
         for term, replacement in terms:
@@ -109,6 +171,13 @@ def database_sweep(
 
     for model in sweep_models():
         manager = model._base_manager
+        label = model._meta.label
+        pk_name = model._meta.pk.attname
+        theirs = others_condition(model, customer_id=customer_id, complaint_ids=complaint_ids)
+        extra = others.get(label)
+        if extra is not None:
+            theirs = extra if theirs is None else theirs | extra
+        left: set[Any] = set()
         for attname in text_fields(model):
             field = model._meta.get_field(attname)
             condition, cast = _term_condition(field, needles)
@@ -116,15 +185,31 @@ def database_sweep(
             if cast:
                 rows = rows.annotate(_as_text=Cast(attname, models.TextField()))
             rows = rows.filter(condition)
-            exclusion = protected.get(model._meta.label)
+            exclusion = protected.get(label)
             if exclusion is not None:
                 rows = rows.exclude(exclusion)
-            pk_name = model._meta.pk.attname
+            if theirs is not None:
+                left |= set(rows.filter(theirs).values_list(pk_name, flat=True))
+                rows = rows.exclude(theirs)
             for pk, value in rows.values_list(pk_name, attname):
                 new = _json_scrub(value, scrub)
                 if new != value:
                     manager.filter(**{pk_name: pk}).update(**{attname: new})
-                    counts[f"sweep:{model._meta.label}"] += 1
+                    counts[f"sweep:{label}"] += 1
+        if left:
+            counts[f"not_changed:{label}"] += len(left)
+
+
+def files_sweep(
+    *, mentions: Any, protected: set[str], skip: set[str], counts: Counter[str]
+) -> None:
+    """The media folder: orphan uploads naming the person go (after commit); those a row
+    refers to stay, counted for review (they may be another person's)."""
+    removed, left = media_sweep(mentions=mentions, protected=protected, skip=skip)
+    if removed:
+        counts["files:media"] += len(removed)
+    if left:
+        counts["not_changed:files"] += len(left)
 
 
 # --- erasure -----------------------------------------------------------------------------------
@@ -169,10 +254,21 @@ def customer_erase(
     for contributor in contributors():
         if contributor.erase is not None:
             contributor.erase(ctx)
-    database_sweep(terms=ctx.terms, protected=ctx.protected, counts=ctx.counts)
+    database_sweep(
+        terms=ctx.terms,
+        protected=ctx.protected,
+        counts=ctx.counts,
+        customer_id=customer.pk,
+        complaint_ids=ctx.complaint_ids,
+        others=ctx.others,
+    )
     if ctx.terms:
-        removed = media_sweep(mentions=ctx.mentions, protected=ctx.protected_files)
-        ctx.count("files:media", len(removed))
+        files_sweep(
+            mentions=ctx.mentions,
+            protected=ctx.protected_files,
+            skip=ctx.deleted_files,
+            counts=ctx.counts,
+        )
     log = ErasureLog.objects.create(
         customer_id_erased=customer.pk,
         customer_number=customer.number,
@@ -247,16 +343,28 @@ def holds_release(*, now: dt.datetime | None = None) -> list[ErasureLog]:
             still_held_ids=still,
             now=now,
             placeholder=placeholder_name(log.customer_id_erased),
+            customer_id=log.customer_id_erased,
         )
         for contributor in contributors():
             if contributor.release is not None:
                 contributor.release(ctx)
         protected, files = _held_protection(still)
         ctx.protected_files |= files
-        database_sweep(terms=ctx.terms, protected=protected, counts=ctx.counts)
+        # The person's complaints are every one the erasure kept; other rows stay untouched.
+        database_sweep(
+            terms=ctx.terms,
+            protected=protected,
+            counts=ctx.counts,
+            customer_id=log.customer_id_erased,
+            complaint_ids=due | still,
+        )
         if ctx.terms:
-            removed = media_sweep(mentions=ctx.mentions, protected=ctx.protected_files)
-            ctx.count("files:media", len(removed))
+            files_sweep(
+                mentions=ctx.mentions,
+                protected=ctx.protected_files,
+                skip=ctx.deleted_files,
+                counts=ctx.counts,
+            )
         for item in log.kept:
             if item["id"] in due:
                 item["released_at"] = now.isoformat()
@@ -285,21 +393,23 @@ def _held_protection(complaint_ids: set[int]) -> tuple[dict[str, Q], set[str]]:
 
 
 def protect_held_complaints(ctx: ErasureContext) -> None:
-    """Every row that belongs to a held complaint: the complaint, its own records (any model
-    with a `complaint` column, history tables included) and what hangs from a compensation."""
+    """Every row that belongs to a held complaint, in any app: the complaint, every row with a
+    link to it (history tables included), and every row one link further (a settlement's
+    compensation, a survey answer's survey)."""
     ids = ctx.held_complaint_ids
     if not ids:
         return
     for model in sweep_models():
-        names = {f.name for f in model._meta.concrete_fields}
-        if model._meta.label in ("complaints.Complaint", "complaints.HistoricalComplaint"):
+        if model._meta.label in COMPLAINT_LABELS:
             ctx.protect(model, Q(id__in=ids))
-        elif "complaint" in names and model._meta.app_label in ("complaints", "compensation"):
-            ctx.protect(model, Q(complaint_id__in=ids))
-        elif "compensation" in names and model._meta.app_label == "compensation":
-            ctx.protect(model, Q(compensation__complaint_id__in=ids))
         else:
-            continue
+            lookups = [lookup for lookup, kind in _owner_paths(model) if kind == "complaint"]
+            if not lookups:
+                continue
+            condition = Q()
+            for lookup in lookups:
+                condition |= Q(**{f"{lookup}__in": ids})
+            ctx.protect(model, condition)
         # Their uploads (evidence, a signed settlement) stay with them, out of the file sweep.
         for model_field in model._meta.concrete_fields:
             if isinstance(model_field, models.FileField):

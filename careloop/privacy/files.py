@@ -4,6 +4,10 @@ The database is only part of what an erasure must reach. The SMS/LINE file-log b
 writes JSON lines (messaging/backends.py), Django's file e-mail backend writes whole messages
 (headers RFC 2047-encoded, bodies possibly base64), and uploads keep their own bytes. Each
 helper decodes before it looks, so an encoded name is found as surely as a plain one.
+
+Nothing here deletes or rewrites a file inside an erasure's transaction: the erasure counts
+first (`apply=False`) and changes the files in `transaction.on_commit`, so an erasure that
+rolls back leaves every file as it was.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import email.policy
 import fcntl
 import json
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import models, transaction
 
 Mentions = Callable[[str], bool]
 
@@ -35,6 +41,23 @@ def message_log_dir() -> Path:
     return Path(getattr(settings, "MESSAGING_LOG_DIR", Path(settings.VAR_DIR) / "messages"))
 
 
+def after_commit_delete(*, storage_names: Iterable[str] = (), paths: Iterable[Path] = ()) -> int:
+    """Delete these files once the current transaction commits (at once outside one);
+    answers how many stored files were given."""
+    names = sorted(set(storage_names))
+    local = list(paths)
+
+    def delete() -> None:
+        for name in names:
+            default_storage.delete(name)
+        for path in local:
+            path.unlink(missing_ok=True)
+
+    if names or local:
+        transaction.on_commit(delete)
+    return len(names)
+
+
 def _decode(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp950"):
         try:
@@ -44,9 +67,12 @@ def _decode(data: bytes) -> str:
     return data.decode("utf-8", errors="replace")
 
 
-def jsonl_scrub(path: Path, *, mentions: Mentions, customer_id: int | None = None) -> int:
-    """Remove the lines of a JSON-lines log that name the person (or carry their id).
-    The file stays locked while it is rewritten, as the backend locks it to append."""
+def jsonl_scrub(
+    path: Path, *, mentions: Mentions, customer_id: int | None = None, apply: bool = True
+) -> int:
+    """Remove the lines of a JSON-lines log that name the person (or carry their id); with
+    apply=False only count them. The file stays locked while it is rewritten, as the backend
+    locks it to append."""
     if not path.exists():
         return 0
     removed = 0
@@ -68,7 +94,7 @@ def jsonl_scrub(path: Path, *, mentions: Mentions, customer_id: int | None = Non
                     removed += 1
                 else:
                     kept.append(line if line.endswith("\n") else line + "\n")
-            if removed:
+            if removed and apply:
                 handle.seek(0)
                 handle.writelines(kept)
                 handle.truncate()
@@ -92,8 +118,9 @@ def mail_text(chunk: bytes) -> str:
     return "\n".join([chunk.decode("utf-8", errors="replace"), *pieces])
 
 
-def mail_dir_scrub(*, mentions: Mentions, directory: Path | None = None) -> int:
-    """Drop the stored e-mails that name the person; a file left empty is deleted."""
+def mail_dir_scrub(*, mentions: Mentions, directory: Path | None = None, apply: bool = True) -> int:
+    """Drop the stored e-mails that name the person (with apply=False only count them); a
+    file left empty is deleted."""
     directory = directory or mail_dir()
     if directory is None or not directory.is_dir():
         return 0
@@ -105,6 +132,8 @@ def mail_dir_scrub(*, mentions: Mentions, directory: Path | None = None) -> int:
         if len(kept) == len(chunks):
             continue
         removed += len(chunks) - len(kept)
+        if not apply:
+            continue
         if kept:
             path.write_bytes(b"".join(c + _MAIL_SEPARATOR for c in kept))
         else:
@@ -136,17 +165,46 @@ def media_files() -> Iterator[Path]:
         yield from (p for p in root.rglob("*") if p.is_file())
 
 
-def media_sweep(*, mentions: Mentions, protected: set[str]) -> list[str]:
-    """Delete every readable upload that names the person, except those kept under a hold.
-    Answers the removed paths, relative to MEDIA_ROOT."""
+def referenced_files() -> set[str]:
+    """Every stored name a FileField of any table refers to (history tables included)."""
+    from django.apps import apps
+
+    names: set[str] = set()
+    for model in apps.get_models():
+        if not model._meta.managed or model._meta.proxy:
+            continue
+        for model_field in model._meta.concrete_fields:
+            if isinstance(model_field, models.FileField):
+                names |= set(
+                    model._base_manager.exclude(**{model_field.attname: ""})
+                    .exclude(**{f"{model_field.attname}__isnull": True})
+                    .values_list(model_field.attname, flat=True)
+                )
+    return names
+
+
+def media_sweep(
+    *, mentions: Mentions, protected: set[str], skip: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
+    """Find the readable uploads that name the person. An orphan (no row of any table refers
+    to it) is deleted once the erasure commits; one a row refers to is left for review, since
+    that row may be another person's (a same-name customer's evidence): the contributors delete
+    the person's own files. Files kept under a hold and those already being deleted (`skip`)
+    are passed over. Answers (deleted, left), paths relative to MEDIA_ROOT."""
     root = Path(settings.MEDIA_ROOT)
-    removed = []
+    skipped = set(skip)
+    removed: list[str] = []
+    left: list[str] = []
+    referenced: set[str] | None = None
     for path in media_files():
         relative = path.relative_to(root).as_posix()
-        if relative in protected:
+        if relative in protected or relative in skipped:
             continue
         text = file_text(path)
-        if text is not None and mentions(text):
-            path.unlink(missing_ok=True)
-            removed.append(relative)
-    return removed
+        if text is None or not mentions(text):
+            continue
+        if referenced is None:
+            referenced = referenced_files()
+        (left if relative in referenced else removed).append(relative)
+    after_commit_delete(storage_names=removed)
+    return removed, left

@@ -22,7 +22,8 @@ class DataSubjectRequest(ChoiceLabels, models.Model):
         on_delete=models.PROTECT,
         related_name="privacy_requests",
     )
-    # The customer's branch when received: the list filters by it without a join.
+    # The customer's branch when received (a record of where it was handled). Who may see
+    # or act on the request follows the customer's current branch (selectors, services).
     branch = models.ForeignKey(
         "accounts.Branch", verbose_name=_("院所"), on_delete=models.PROTECT, related_name="+"
     )
@@ -155,3 +156,24 @@ class ErasureLog(models.Model):
     @property
     def has_holds(self) -> bool:
         return bool(self.kept) and self.holds_finished_at is None
+
+    @property
+    def not_changed(self) -> list[tuple[str, int]]:
+        """(table's name, rows) that name the person but belong to another record (another
+        customer, another person's complaint, a file a row refers to): left for review."""
+        from django.apps import apps
+
+        out = []
+        for key, n in sorted(self.counts.items()):
+            if not key.startswith("not_changed:"):
+                continue
+            label = key.removeprefix("not_changed:")
+            if label == "files":
+                out.append((str(_("上傳檔案")), n))
+                continue
+            try:
+                name = str(apps.get_model(label)._meta.verbose_name)
+            except (LookupError, ValueError):
+                name = label
+            out.append((name, n))
+        return out

@@ -10,11 +10,17 @@ later (loyalty, campaigns) joins the copy and the erasure by adding that one fil
 - `copy(customer)` answers the app's section of the person's copy: JSON-able lists and dicts.
 - `erase(ctx)` anonymises or deletes the app's rows and files about `ctx.customer` inside the
   erasure's transaction, leaving what `ctx.protect` keeps (the complaint hold) untouched.
+  Files go through `ctx.files_delete`, which deletes them only once the erasure has committed
+  (a rolled-back erasure must leave every file where it was). Rows that name the person but
+  belong to another record (a staff notice about another customer) are named with
+  `ctx.not_theirs`, so the sweep lists them instead of rewriting them.
 - `release(ctx)` (optional) finishes the erasure of rows kept under a hold once it has ended.
 
 Contributors run by `order`; the customer record itself (customers, order 90) goes last, so
 every other app still sees the person's name while it works. Afterwards `erasure.py` sweeps
-every text column of every table for the person's name and phone as a safety net.
+every free-text column of every table for the person's name and phone as a safety net, in the
+rows that are theirs or nobody's only: a row tied to another customer or another complaint is
+never rewritten (erasure.others_condition).
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from django.db import models
 from django.db.models import Q
 
 from careloop.core.phones import phone_display
+from careloop.privacy.files import after_commit_delete
 from careloop.privacy.rules import ERASED_TEXT
 
 if TYPE_CHECKING:
@@ -78,17 +85,34 @@ class ErasureContext:
     terms: list[tuple[str, str]]
     placeholder: str
     held_complaint_ids: set[int] = field(default_factory=set)
+    # Every complaint of the person (complaints_of), held or not: filled by the complaints app.
+    complaint_ids: set[int] = field(default_factory=set)
     kept: list[dict[str, Any]] = field(default_factory=list)
     # model label → rows no contributor and no sweep may touch (the complaint hold).
     protected: dict[str, Q] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
     # Paths (relative to MEDIA_ROOT) of files kept under a hold: the file sweep leaves them.
     protected_files: set[str] = field(default_factory=set)
+    # model label → rows that belong to another record although they name the person.
+    others: dict[str, Q] = field(default_factory=dict)
+    # Storage names already given to files_delete (the file sweep does not count them again).
+    deleted_files: set[str] = field(default_factory=set)
 
     def mentions(self, text: Any) -> bool:
         if not isinstance(text, str) or not text:
             return False
         return any(term in text for term, _ in self.terms)
+
+    def files_delete(self, names: Iterable[str]) -> int:
+        """Delete these stored files once the erasure commits; answers how many."""
+        names = {name for name in names if name} - self.deleted_files
+        self.deleted_files |= names
+        return after_commit_delete(storage_names=names)
+
+    def not_theirs(self, model: type[models.Model], condition: Q) -> None:
+        label = model._meta.label
+        existing = self.others.get(label)
+        self.others[label] = condition if existing is None else existing | condition
 
     def scrub(self, text: str) -> str:
         for term, replacement in self.terms:
@@ -120,6 +144,14 @@ class ReleaseContext:
     terms: list[tuple[str, str]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
     protected_files: set[str] = field(default_factory=set)
+    # The erased customer's id (the sweep's owner of the rows it may change).
+    customer_id: int | None = None
+    deleted_files: set[str] = field(default_factory=set)
+
+    def files_delete(self, names: Iterable[str]) -> int:
+        names = {name for name in names if name} - self.deleted_files
+        self.deleted_files |= names
+        return after_commit_delete(storage_names=names)
 
     def scrub(self, text: str) -> str:
         for term, replacement in self.terms:
@@ -181,12 +213,14 @@ def record(obj: models.Model, names: Iterable[str]) -> dict[str, Any]:
 
 
 def text_fields(model: type[models.Model]) -> list[str]:
-    """Every column that can carry free text (JSON included) of a model."""
+    """Every column that can carry free text (JSON included) of a model. A column with
+    choices holds one of a few codes, never a name: searching it only costs the sweep time."""
     return [
         f.attname
         for f in model._meta.concrete_fields
         if isinstance(f, (models.CharField, models.TextField, models.JSONField))
         and not isinstance(f, models.FileField)
+        and not f.choices
     ]
 
 

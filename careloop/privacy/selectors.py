@@ -12,12 +12,14 @@ from careloop.privacy.models import DataSubjectRequest
 
 
 def requests_visible_to(*, user: User) -> QuerySet[DataSubjectRequest]:
-    """The requests of the user's branches, newest first; PermissionDenied without the role."""
+    """The requests of customers now in the user's branches, newest first; PermissionDenied
+    without the role. Scoped by the customer's current branch, not the request's: a customer
+    who moved to another branch is no longer this user's, nor is the dossier a copy gives."""
     require(user, Capability.PRIVACY_REQUEST)
     rows = DataSubjectRequest.objects.select_related("customer", "branch", "received_by")
     branch_ids = user_branch_ids(user)
     if branch_ids is not None:
-        rows = rows.filter(branch_id__in=branch_ids)
+        rows = rows.filter(customer__branch_id__in=branch_ids)
     return rows
 
 

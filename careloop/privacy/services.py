@@ -45,7 +45,8 @@ def _locked(
     locked = (
         DataSubjectRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
     )
-    _check_branch(by, locked.branch_id)
+    # The customer's branch now, not the request's: a customer who moved is no longer yours.
+    _check_branch(by, locked.customer.branch_id)
     if locked.status != RequestStatus.RECEIVED:
         raise PrivacyRefused(_("此請求已處理完成，不可再變更。"))
     if kind is not None and locked.kind != kind:
@@ -159,11 +160,11 @@ def request_erase(*, request: DataSubjectRequest, by: User) -> DataSubjectReques
     require(by, Capability.PRIVACY_ERASE)
     request = _locked(request, by, kind=RequestKind.ERASURE)
     log = customer_erase(customer=request.customer, by=by, request=request)
-    # What the request said in the person's words goes with the rest.
+    # The erasure blanked the person's words in every request of theirs and in the history
+    # (privacy/privacy.py); the row in hand must agree, or _finish's save would write them
+    # back into a new history row.
     request.details = ""
     request.identity_note = ""
-    request._history_user = by
-    request.save(update_fields=["details", "identity_note"])
     return _finish(request, by=by, status=RequestStatus.DONE, answer=erasure_answer(log))
 
 
@@ -173,7 +174,9 @@ def copy_download_record(
 ) -> CopyDownload:
     """Record a copy's download before its first byte leaves: who, when, which file, why."""
     require(by, Capability.PRIVACY_REQUEST)
-    _check_branch(by, request.branch_id)
+    # The customer's branch as it is now (read again: the row in hand may be stale).
+    branch_id = Customer.objects.filter(pk=request.customer_id).values_list("branch_id", flat=True)
+    _check_branch(by, branch_id.first())
     if request.kind != RequestKind.COPY:
         raise PrivacyRefused(_("只有查閱／複製請求可以下載個資複本。"))
     if request.status == RequestStatus.REFUSED:

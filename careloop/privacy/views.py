@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.permissions import Capability, require, user_can
 from careloop.customers.selectors import customer_get_for_user
 from careloop.privacy import services
@@ -177,8 +179,14 @@ def request_erase(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
-def copy_response(*, req: DataSubjectRequest, fmt: str, by: Any) -> HttpResponse:
-    """The copy file itself (shared with the API); the download is recorded by the caller."""
+def copy_response(
+    *, request: HttpRequest, req: DataSubjectRequest, fmt: str, by: Any
+) -> HttpResponse:
+    """The copy file itself (shared with the API); the download is recorded by the caller in
+    CopyDownload, and here in the read log (a PDF is a print, JSON an export)."""
+    reads_record(
+        request, [req.customer_id], kind=ReadKind.PRINT if fmt == "pdf" else ReadKind.EXPORT
+    )
     data = copy_build(customer=req.customer, by=by)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"privacy-copy-{req.customer.number}-{stamp}"
@@ -207,7 +215,7 @@ def copy_download(request: HttpRequest, request_id: int) -> HttpResponse:
         )
     except services.PrivacyRefused as exc:
         return _detail(request, req, 409, error=exc.message)
-    return copy_response(req=req, fmt=form.cleaned_data["format"], by=request.user)
+    return copy_response(request=request, req=req, fmt=form.cleaned_data["format"], by=request.user)
 
 
 @login_required

@@ -46,7 +46,12 @@ def surveys_copy(customer: Customer) -> list[dict]:
 
 
 def surveys_erase(ctx: ErasureContext) -> None:
-    ids = list(_surveys(ctx.customer).values_list("pk", flat=True))
+    # The evaluation (PT-F021) of a complaint kept under PT-P020 5.6.3 is part of its record.
+    ids = list(
+        _surveys(ctx.customer)
+        .exclude(complaint_id__in=ctx.held_complaint_ids)
+        .values_list("pk", flat=True)
+    )
     values = {"recipient_name": ctx.placeholder, "recipient": ""}
     ctx.count("surveys.Survey", Survey.objects.filter(pk__in=ids).update(nonce="", **values))
     Survey.history.filter(id__in=ids).update(**values)

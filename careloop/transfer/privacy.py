@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from careloop.privacy.files import file_text
+from careloop.privacy.files import after_commit_delete, file_text
 from careloop.privacy.registry import Contributor, ErasureContext, register
 from careloop.transfer.checked import checked_path
 from careloop.transfer.models import ExportLog, ImportJob
@@ -25,9 +25,14 @@ def transfer_erase(ctx: ErasureContext) -> None:
             path = Path(job.file.path)
         except ValueError:
             continue
-        texts = [file_text(path), file_text(checked_path(job))]
+        checked = checked_path(job)
+        texts = [file_text(path), file_text(checked)]
         if any(t is not None and ctx.mentions(t) for t in texts):
-            import_upload_discard(job)
+            # The row forgets the upload now; the files go once the erasure commits.
+            name = job.file.name
+            ImportJob.objects.filter(pk=job.pk).update(file="", headers=[], errors=[])
+            ctx.files_delete([name])
+            after_commit_delete(paths=[checked])
             ctx.count("files:imports")
     for log in ExportLog.objects.all().only("pk", "filters"):
         if ctx.mentions(str(log.filters)):

@@ -109,7 +109,8 @@ def test_the_daily_task_finishes_the_erasure_when_the_hold_ends(
     assert Complaint.objects.get(pk=held.pk).complainant_name == NAME
 
     clock.move_to(held.retention_until + dt.timedelta(days=1))
-    finished = holds_release()
+    with django_capture_on_commit_callbacks(execute=True):  # files go once it commits
+        finished = holds_release()
 
     assert len(finished) == 1 and finished[0].holds_finished_at is not None
     assert table_hits(NEEDLES) == set()
