@@ -2,10 +2,12 @@ from collections.abc import Iterator
 
 import pytest
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from careloop.accounts.models import ApiToken
 from careloop.accounts.second_factor import second_factor_required
 from careloop.accounts.services import second_factor_enrol_direct
 from tests.clock import Clock, moment_from_option, suite_clock
@@ -101,15 +103,28 @@ def second_factor_verified_at_login(sender, request, user, **kwargs) -> None:
     request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
 
 
+def second_factor_before_token(sender, instance, created, **kwargs) -> None:
+    """A token is made in production only from a session past the second factor
+    (`api_token_issue`), so its owner has one: a test's token for a supervisor gets its owner
+    enrolled, or the API would refuse it as a token of someone who still owes the factor."""
+    user = instance.user
+    if created and user.second_factor_since is None and second_factor_required(user):
+        second_factor_enrol_direct(user=user, by=None)
+
+
 @pytest.fixture(autouse=True)
 def _second_factor_at_login() -> Iterator[None]:
     """Supervisors and administrators signed in by a test (client.force_login or the login
-    form) are past the second factor, so page and API tests stay about their page. The tests
-    of the factor itself (tests/accounts/test_second_factor.py) and the browser tests, which
-    type the code, override this fixture with one that does nothing."""
+    form), or given an API token, are past the second factor, so page and API tests stay about
+    their page. The tests of the factor itself (tests/accounts/test_second_factor.py) and the
+    browser tests, which type the code, override this fixture with one that does nothing."""
     user_logged_in.connect(second_factor_verified_at_login, dispatch_uid="tests-second-factor")
+    post_save.connect(
+        second_factor_before_token, sender=ApiToken, dispatch_uid="tests-second-factor-token"
+    )
     yield
     user_logged_in.disconnect(dispatch_uid="tests-second-factor")
+    post_save.disconnect(sender=ApiToken, dispatch_uid="tests-second-factor-token")
 
 
 # --- the clock (tests/clock.py) ------------------------------------------------------------

@@ -19,10 +19,12 @@ dropped for want of a buffer.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import connections, router, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -110,12 +112,42 @@ def reads_flush(request: HttpRequest, *, status: int) -> int:
 
 
 def _write(request: HttpRequest, reads: list[tuple[int, str]]) -> int:
+    """One INSERT for the request's reads, however many: a list page holds 25 customers, the
+    worklist every line of a branch (hundreds), and a page's query count must not grow with
+    them. Django splits a `bulk_create` on SQLite at 999 parameters (111 rows of these nine
+    columns); there the rows go in as one JSON array instead, the columns every read of the
+    request shares bound once."""
     origin = _origin(request)
     at = timezone.now()
-    # Reads per request stay within one INSERT: a list page holds 25, the API's list 100 at
-    # most, and SQLite takes 111 rows of these nine columns per statement.
-    PersonalDataRead.objects.bulk_create([_row(origin, at, cid, kind) for cid, kind in reads])
-    return len(reads)
+    rows = [_row(origin, at, cid, kind) for cid, kind in reads]
+    connection = connections[router.db_for_write(PersonalDataRead)]
+    if connection.vendor == "sqlite" and len(rows) > 1:
+        _sqlite_insert(connection, rows)
+    else:
+        # PostgreSQL names no parameter limit: Django sends any number of rows at once.
+        PersonalDataRead.objects.bulk_create(rows)
+    return len(rows)
+
+
+# Columns that differ between the reads of one request; the rest are the request's own.
+_PER_READ = ("customer_id", "kind", "channel")
+
+
+def _sqlite_insert(connection: BaseDatabaseWrapper, rows: list[PersonalDataRead]) -> None:
+    opts = PersonalDataRead._meta
+    shared = [f for f in opts.concrete_fields if not f.primary_key and f.attname not in _PER_READ]
+    per_read = [opts.get_field(name.removesuffix("_id")) for name in _PER_READ]
+    first = rows[0]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in (*shared, *per_read))
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(per_read)))
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(opts.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * len(shared))}, {picks} FROM json_each(%s) ORDER BY key"
+    )
+    params = [f.get_db_prep_save(f.pre_save(first, add=True), connection) for f in shared]
+    values = [[getattr(row, name) for name in _PER_READ] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, json.dumps(values)])
 
 
 def _row(origin: dict[str, Any], at: Any, customer_id: int, kind: str) -> PersonalDataRead:

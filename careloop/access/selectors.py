@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from careloop.access.models import PersonalDataRead
 from careloop.access.rules import may_view_read_log
 from careloop.accounts.models import User
-from careloop.accounts.permissions import user_may_see_branch
+from careloop.accounts.permissions import user_branch_ids, user_may_see_branch
 from careloop.customers.models import Customer
 from careloop.customers.selectors import customer_get_for_user
 
@@ -50,11 +50,25 @@ def reader_get_for_user(*, user: User, reader_id: int) -> User:
 
 
 def reads_by_reader(*, user: User, reader: User) -> QuerySet[PersonalDataRead]:
-    """Everything the reader read, newest first (the (user, at) index)."""
+    """What the reader read of customers in the user's branches, newest first (the (user, at)
+    index).
+
+    The reader's home branch being one of the user's says whose staff they are, not whose
+    customers they read: a reader with an extra branch, a chain-wide role or an API token
+    reads elsewhere too, and a head of branch A is not to learn which branch-B records were
+    opened (nor that they exist). Senior management and administrators see every read; a
+    read of a customer since erased has no branch left and shows to them alone.
+    """
     read_log_require(user=user)
     if not user_may_see_branch(user, reader.home_branch_id):
         raise Http404
-    return PersonalDataRead.objects.filter(user_id=reader.pk).order_by("-at", "-pk")
+    reads = PersonalDataRead.objects.filter(user_id=reader.pk)
+    branch_ids = user_branch_ids(user)
+    if branch_ids is not None:
+        reads = reads.filter(
+            customer_id__in=Customer.objects.filter(branch_id__in=branch_ids).values("pk")
+        )
+    return reads.order_by("-at", "-pk")
 
 
 def customer_numbers(*, customer_ids: Iterable[int]) -> dict[int, str]:

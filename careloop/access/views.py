@@ -2,7 +2,8 @@
 
 - the customer page's panel (loaded when scrolled to; `templatetags/access.py`),
 - a customer's full list, paged,
-- a staff member's reads (where the bulk-read notification leads), paged.
+- a staff member's reads of customers in the viewer's branches (where the bulk-read
+  notification leads), paged.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from careloop.access.selectors import (
     reads_by_reader,
     reads_of_customer,
 )
+from careloop.accounts.permissions import user_branch_ids
 
 
 @login_required
@@ -54,5 +56,8 @@ def reader_reads(request: HttpRequest, user_id: int) -> HttpResponse:
     numbers = customer_numbers(customer_ids=(r.customer_id for r in page))
     for read in page:
         read.customer_number = numbers.get(read.customer_id, "")
-    context: dict[str, Any] = {"reader": reader, "page": page}
+    # A supervisor of some branches sees the reads of their customers only (the page says so:
+    # the alert that led here counted the reader's reads everywhere).
+    scoped = user_branch_ids(request.user) is not None
+    context: dict[str, Any] = {"reader": reader, "page": page, "scoped": scoped}
     return render(request, "access/reader_reads.html", context)

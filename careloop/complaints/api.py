@@ -424,6 +424,7 @@ def complaint_list(request: HttpRequest, params: Query[ComplaintListQuery]) -> d
     )
     complaints = complaint_board(user=user, filters=filters).select_related("customer")
     page = list(complaints[params.offset : params.offset + params.limit])
+    reads_record(request, [c.customer_id for c in page], kind=ReadKind.LIST)
     return {
         "count": complaints.count(),
         "limit": params.limit,

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require, user_can
 from careloop.complaints import services
@@ -206,6 +208,7 @@ def customer_picker(request: HttpRequest) -> HttpResponse:
             .filter(number=number)
             .first()
         )
+        reads_record(request, [customer], kind=ReadKind.VIEW)
         return render(
             request,
             "complaints/partials/customer_choice.html",
@@ -215,6 +218,7 @@ def customer_picker(request: HttpRequest) -> HttpResponse:
     found = []
     if len(query) >= 2:
         found = list(customer_search(user=request.user, filters=CustomerFilters(query=query))[:8])
+    reads_record(request, found, kind=ReadKind.LIST)
     return render(
         request,
         "complaints/partials/customer_results.html",
@@ -265,6 +269,7 @@ def complaint_board_view(request: HttpRequest) -> HttpResponse:
         )
         for row in board_rows(list(page.object_list))
     ]
+    reads_record(request, [line.row.complaint.customer_id for line in lines], kind=ReadKind.LIST)
     query_string = request.GET.copy()
     query_string.pop("page", None)
     context = {

@@ -160,6 +160,8 @@ def customer_create(request: HttpRequest, payload: CustomerCreateIn) -> Status[C
             values=form.service_values(), by=user, allow_duplicate=payload.allow_duplicate
         )
     except services.LikelyDuplicate as exc:
+        shown = [c for c in exc.candidates if getattr(c, "visible_to_user", False)]
+        reads_record(request, shown, kind=ReadKind.LIST)  # the 409 names these
         raise ApiError(409, str(exc), candidates=_candidates(exc.candidates)) from exc
     return Status(201, customer)
 
@@ -182,6 +184,7 @@ def customer_patch(request: HttpRequest, number: str, payload: CustomerIn) -> Cu
     customer = customer_get_for_user(user=user, number=number)
     require(user, Capability.CUSTOMER_EDIT)
     form = _bind(CustomerForm, _given(payload), instance=customer, user=user)
+    reads_record(request, [customer], kind=ReadKind.VIEW)  # the answer is the whole record
     return services.customer_update(customer=customer, values=form.service_values(), by=user)
 
 
@@ -193,6 +196,7 @@ def customer_patch(request: HttpRequest, number: str, payload: CustomerIn) -> Cu
 def customer_type_suggestion_get(request: HttpRequest, number: str) -> Any:
     """依最近購買或到診建議客戶類型；僅為建議，由員工決定。"""
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_type_suggestion(customer=customer)
 
 

@@ -92,6 +92,7 @@ def customer_create(request: HttpRequest) -> HttpResponse:
             )
         except services.LikelyDuplicate as exc:
             duplicates = exc.candidates
+            reads_record(request, _shown(duplicates), kind=ReadKind.LIST)
         else:
             messages.success(request, _("已建立客戶 %(name)s。") % {"name": customer.name})
             return redirect("customers:detail", number=customer.number)
@@ -119,7 +120,13 @@ def customer_duplicate_check(request: HttpRequest) -> HttpResponse:
     duplicates = customer_likely_duplicates(
         user=request.user, phone=phone, name=request.GET.get("name", ""), birthday=birthday
     )
+    reads_record(request, _shown(duplicates), kind=ReadKind.LIST)
     return render(request, "customers/partials/duplicates.html", {"duplicates": duplicates})
+
+
+def _shown(duplicates: list[Customer]) -> list[Customer]:
+    # A candidate in another branch is shown by its number and branch only, nothing personal.
+    return [d for d in duplicates if getattr(d, "visible_to_user", False)]
 
 
 @login_required
@@ -135,6 +142,7 @@ def customer_edit(request: HttpRequest, number: str) -> HttpResponse:
         # The failed form mutated the instance in memory; show the saved name in the title.
         customer.refresh_from_db()
     status = 422 if request.method == "POST" else 200
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return render(
         request, "customers/form.html", {"form": form, "customer": customer}, status=status
     )
@@ -166,6 +174,8 @@ def _render_page(
     # Older interactions load a page at a time (`customer_timeline_more`); without JavaScript
     # the timeline's link asks for all of them with ?interactions=all.
     all_interactions = request.GET.get("interactions") == "all"
+    # The page, and each panel an action answers with, shows the record (a redirect does not).
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     page = customer_page(
         customer=customer,
         user=request.user,
@@ -200,8 +210,7 @@ def _done(request: HttpRequest, customer: Customer, panel: str, message: str) ->
 @require_GET
 def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
-    reads_record(request, [customer], kind=ReadKind.VIEW)
-    return _render_page(request, customer)
+    return _render_page(request, customer)  # which records the read
 
 
 @login_required
@@ -209,6 +218,7 @@ def customer_detail(request: HttpRequest, number: str) -> HttpResponse:
 def customer_history_panel(request: HttpRequest, number: str) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
     history = customer_history(customer=customer)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return render(request, "customers/partials/history.html", {"page": {"history": history}})
 
 
@@ -217,6 +227,7 @@ def customer_history_panel(request: HttpRequest, number: str) -> HttpResponse:
 def customer_timeline_more(request: HttpRequest, number: str, before: int) -> HttpResponse:
     customer = customer_get_for_user(user=request.user, number=number)
     timeline = customer_timeline(customer=customer, before=before)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return render(
         request,
         "customers/partials/interaction_items.html",

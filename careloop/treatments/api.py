@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.core.api_errors import ApiError
 from careloop.core.api_types import Id
 from careloop.customers.api import READ, WRITE, _bind, _editor, _given, _user
@@ -126,6 +128,7 @@ def product_patch(request: HttpRequest, product_id: Id, payload: ProductIn) -> A
 def purchase_list(request: HttpRequest, number: str) -> Any:
     """購買、退費與取消，最新在前；退費與取消的金額與堂數為負數。"""
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_purchases(customer=customer)
 
 
@@ -179,6 +182,7 @@ def package_lines(request: HttpRequest, number: str) -> Any:
     from django.utils import timezone
 
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return customer_packages(
         purchases=customer_purchases(customer=customer), today=timezone.localdate()
     )
@@ -193,6 +197,7 @@ def suggestion_list(request: HttpRequest, number: str) -> Any:
     """依需求、預算與購買記錄建議 2–3 項，附理由；
     不含客戶仍持有的有效療程（即將用完者建議續購）。"""
     customer = customer_get_for_user(user=_user(request), number=number)
+    reads_record(request, [customer], kind=ReadKind.VIEW)  # built from their needs and budget
     return customer_treatments(
         customer=customer, needs=getattr(customer, "needs", None)
     ).suggestions

@@ -9,6 +9,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.compensation.schemas import ApprovalLineOut, approval_line_out
@@ -118,6 +120,7 @@ def worklist_get(request: HttpRequest, params: Query[WorklistQuery]) -> dict[str
     以及等待您核准的補償（`approvals`）。"""
     user: User = request.auth  # type: ignore[attr-defined]
     items = worklist_for(user=user, scope=params.scope)
+    reads_record(request, [item.customer for item in items], kind=ReadKind.LIST)
     return {
         "scope": params.scope.value,
         "count": len(items),

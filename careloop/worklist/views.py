@@ -19,6 +19,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.permissions import Capability, require
 from careloop.compensation.panels import approvals_context
 from careloop.worklist.forms import WorklistLineForm, WorklistLogForm
@@ -63,6 +65,7 @@ def _context(
     request: HttpRequest, scope: Scope, failed: tuple[str, WorklistLogForm] | None = None
 ) -> dict[str, Any]:
     items = worklist_for(user=request.user, scope=scope)
+    reads_record(request, [item.customer for item in items], kind=ReadKind.LIST)
     failed_key, failed_form = failed or (None, None)
     groups = [
         (

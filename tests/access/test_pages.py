@@ -146,18 +146,44 @@ def test_the_api_lists_a_customers_reads_to_a_head(dept_head_a, therapist_a, cus
 
 
 def test_a_head_sees_what_a_staff_member_of_the_branch_read(
-    client, dept_head_a, head_b, therapist_a, customer_a, branch_b
+    client, dept_head_a, head_b, therapist_a, customer_a
 ):
-    other = CustomerFactory(branch=branch_b)
+    mine = CustomerFactory(branch=customer_a.branch)
     read(customer_a, therapist_a)
-    read(other, therapist_a, kind=ReadKind.LIST)
+    read(mine, therapist_a, kind=ReadKind.LIST)
     client.force_login(dept_head_a)
     url = reverse("access:reader_reads", args=[therapist_a.pk])
     response = client.get(url)
     assert response.status_code == 200
     html = response.content.decode()
-    assert customer_a.number in html and other.number in html
+    assert customer_a.number in html and mine.number in html
     assert customer_a.name not in html  # numbers only: the log holds no name
     # a head of another branch does not
     client.force_login(head_b)
     assert client.get(url).status_code == 404
+
+
+def test_a_head_does_not_see_a_readers_reads_of_another_branchs_customers(
+    client, dept_head_a, senior, therapist_a, customer_a, branch_b
+):
+    # Given a branch-A therapist who read a branch-A customer and (say through an extra
+    # branch or a token) a branch-B customer
+    elsewhere = CustomerFactory(branch=branch_b)
+    read(customer_a, therapist_a, minutes_ago=1)
+    read(elsewhere, therapist_a, path=f"/customers/{elsewhere.number}/")
+    url = reverse("access:reader_reads", args=[therapist_a.pk])
+    # When the head of branch A opens the therapist's reads (where the alert's link leads)
+    client.force_login(dept_head_a)
+    response = client.get(url)
+    # Then only the branch-A customer's read is listed: no number, path or count of B's
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert [r.customer_id for r in response.context["page"]] == [customer_a.pk]
+    assert customer_a.number in html
+    assert elsewhere.number not in html
+    assert "共 1 筆查閱紀錄" in html and "只列出您可存取院所的客戶" in html
+    # while senior management, who see every branch, get both
+    client.force_login(senior)
+    response = client.get(url)
+    assert {r.customer_id for r in response.context["page"]} == {customer_a.pk, elsewhere.pk}
+    assert "只列出您可存取院所的客戶" not in response.content.decode()

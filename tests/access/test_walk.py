@@ -1,0 +1,571 @@
+"""Every page and API operation whose answer holds a customer's name or phone leaves a read of
+that customer (review finding 5): otherwise a reader pages through the one route that does not
+record (the worklist API, say) and the bulk-read alert never hears of it.
+
+The lists were built from the URLconfs (careloop/*/urls.py) and the API's routers
+(careloop/*/api.py, as the OpenAPI schema lists them), and `test_every_route_is_walked_or_
+explained` keeps them honest: a route added later fails it until it is walked here or put on
+one of the lists below with its reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from careloop.access.models import PersonalDataRead
+from careloop.api import api
+from tests.factories import (
+    ContactPlanFactory,
+    CustomerFactory,
+    InteractionFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+@dataclass
+class World:
+    customer: Any
+    complaint: Any
+    interaction: Any
+
+    @property
+    def number(self) -> str:
+        return self.customer.number
+
+
+@dataclass(frozen=True)
+class Walk:
+    route: str  # "customers:detail" (a page) or "GET /api/v1/customers/{number}" (the API)
+    url: Callable[[World], str]
+    method: str = "get"
+    data: Callable[[World], dict[str, Any]] = lambda w: {}
+    headers: dict[str, str] = field(default_factory=dict)
+    status: tuple[int, ...] = (200,)
+
+
+def page(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
+    return lambda w: reverse(name, args=[a(w) for a in args])
+
+
+def num(w: World) -> str:
+    return w.number
+
+
+def case(w: World) -> str:
+    return w.complaint.number
+
+
+def api_url(path: str) -> Callable[[World], str]:
+    return lambda w: path.format(number=w.number, complaint=w.complaint.number)
+
+
+PAGES = [
+    Walk("customers:list", page("customers:list")),
+    # A likely duplicate sends the form back (422) naming the customer on file.
+    Walk(
+        "customers:create",
+        page("customers:create"),
+        method="post",
+        data=lambda w: {
+            "name": "王小明",
+            "phone": w.customer.phone,
+            "branch": w.customer.branch_id,
+            "customer_type": "prospect",
+        },
+        status=(422,),
+    ),
+    Walk(
+        "customers:duplicates",
+        page("customers:duplicates"),
+        data=lambda w: {"phone": w.customer.phone},
+    ),
+    Walk("customers:detail", page("customers:detail", num)),
+    Walk("customers:edit", page("customers:edit", num)),
+    Walk("customers:history", page("customers:history", num)),
+    Walk(
+        "customers:timeline_more", page("customers:timeline_more", num, lambda w: w.interaction.pk)
+    ),
+    # An action sent back with its errors answers with the page's panel (htmx, 422).
+    Walk(
+        "customers:interaction_add",
+        page("customers:interaction_add", num),
+        method="post",
+        headers=HTMX,
+        status=(422,),
+    ),
+    Walk(
+        "treatments:purchase_add",
+        page("treatments:purchase_add", num),
+        method="post",
+        headers=HTMX,
+        status=(422,),
+    ),
+    Walk("worklist:today", page("worklist:today")),
+    Walk("complaints:board", page("complaints:board")),
+    Walk(
+        "complaints:customer_picker",
+        page("complaints:customer_picker"),
+        data=lambda w: {"customer_q": w.customer.name},
+    ),
+    Walk(
+        "complaints:customer_picker",
+        page("complaints:customer_picker"),
+        data=lambda w: {"pick": w.number},
+    ),
+    Walk("complaints:detail", page("complaints:detail", case)),
+    Walk("printing:pt_f025", page("printing:pt_f025", num)),
+    Walk("printing:complaint_pt_f035", page("printing:complaint_pt_f035", case)),
+    Walk("printing:complaint_pt_f020", page("printing:complaint_pt_f020", case)),
+    Walk(
+        "transfer:export_download",
+        page("transfer:export_download"),
+        method="post",
+        data=lambda w: {"format": "csv", "purpose": "寄送年度回診通知"},
+    ),
+]
+
+API = [
+    Walk("GET /api/v1/customers", api_url("/api/v1/customers")),
+    Walk(
+        "POST /api/v1/customers",
+        api_url("/api/v1/customers"),
+        method="post",
+        data=lambda w: {"name": "王小明", "phone": w.customer.phone},
+        status=(409,),  # the refusal names the customer on file
+    ),
+    Walk("GET /api/v1/customers/{number}", api_url("/api/v1/customers/{number}")),
+    Walk(
+        "PATCH /api/v1/customers/{number}",
+        api_url("/api/v1/customers/{number}"),
+        method="patch",
+        data=lambda w: {"notes": "改約週三"},
+    ),
+    *(
+        Walk(
+            f"GET /api/v1/customers/{{number}}/{part}",
+            api_url(f"/api/v1/customers/{{number}}/{part}"),
+        )
+        for part in (
+            "type-suggestion",
+            "needs",
+            "interactions",
+            "contact-plans",
+            "satisfaction",
+            "events",
+            "anniversaries",
+            "purchases",
+            "packages",
+            "suggestions",
+        )
+    ),
+    Walk("GET /api/v1/worklist", api_url("/api/v1/worklist")),
+    Walk("GET /api/v1/complaints", api_url("/api/v1/complaints")),
+    Walk("GET /api/v1/complaints/{number}", api_url("/api/v1/complaints/{complaint}")),
+]
+
+# The admin's own customer pages (careloop/customers/admin.py), walked by an administrator.
+ADMIN = [
+    Walk("admin:customers_customer_changelist", page("admin:customers_customer_changelist")),
+    Walk(
+        "admin:customers_customer_change",
+        page("admin:customers_customer_change", lambda w: w.customer.pk),
+    ),
+    Walk(
+        "admin:customers_customer_history",
+        page("admin:customers_customer_history", lambda w: w.customer.pk),
+    ),
+]
+
+# Actions that answer with a walked route's own rendering (so its read), named beside it.
+ANSWERS_LIKE = {
+    # the customer page's panel, through customers.views._render_page
+    "customers:plan_add": "customers:interaction_add",
+    "customers:plan_complete": "customers:interaction_add",
+    "customers:needs_update": "customers:interaction_add",
+    "customers:satisfaction_add": "customers:interaction_add",
+    "customers:event_add": "customers:interaction_add",
+    "customers:sign_off": "customers:interaction_add",
+    "customers:anniversary_add": "customers:interaction_add",
+    "customers:anniversary_remove": "customers:interaction_add",
+    "treatments:purchase_reverse": "treatments:purchase_add",
+    "treatments:session_use": "treatments:purchase_add",
+    # the list again, through worklist.views._context
+    "worklist:log": "worklist:today",
+}
+
+# Customer-bearing routes that do not record yet, and why they are not walked here.
+LEFT_OUT = {
+    # The privacy app is another engineer's (review findings 1, 2, 8): its copy download now
+    # records there (privacy/views.py), its request pages and API are theirs to hook and test.
+    **dict.fromkeys(
+        [
+            "privacy:list",
+            "privacy:customer",
+            "privacy:detail",
+            "privacy:complete",
+            "privacy:refuse",
+            "privacy:extend",
+            "privacy:stop",
+            "privacy:erase",
+            "privacy:copy",
+            "GET /api/v1/privacy/requests",
+            "POST /api/v1/privacy/requests",
+            "GET /api/v1/privacy/requests/{request_id}",
+            "POST /api/v1/privacy/requests/{request_id}/copy",
+        ],
+        "careloop/privacy: the privacy app's own fixes",
+    ),
+    # A case's actions and parts show the complainant (often the customer); the case page and
+    # GET /complaints/{number} record it, these follow-ups of the same case do not yet.
+    **dict.fromkeys(
+        [
+            "complaints:history",
+            "complaints:intake_update",
+            "complaints:to_customer",
+            "complaints:regrade",
+            "complaints:assign",
+            "complaints:plan",
+            "complaints:report",
+            "complaints:evidence_add",
+            "complaints:evidence_file",
+            "complaints:solution",
+            "complaints:action_add",
+            "complaints:action_done",
+            "complaints:communication_add",
+            "complaints:closing",
+            "complaints:move",
+            "complaints:library",
+            "PATCH /api/v1/complaints/{number}",
+            "POST /api/v1/complaints/{number}/grade",
+            "POST /api/v1/complaints/{number}/assignment",
+            "POST /api/v1/complaints/{number}/customer",
+            "POST /api/v1/complaints/{number}/transitions",
+            "GET /api/v1/complaints/{number}/communications",
+            "POST /api/v1/complaints/{number}/communications",
+            "PUT /api/v1/complaints/{number}/closing-record",
+            "GET /api/v1/library/cases",
+            "GET /api/v1/library/similar/{number}",
+            "POST /api/v1/library/similar",
+        ],
+        "a complaint's follow-up: not in this fix's brief, to be hooked by the complaints app",
+    ),
+    # Other apps' pages that name the complaint's customer or complainant.
+    **dict.fromkeys(
+        [
+            "compensation:list",
+            "compensation:case",
+            "compensation:decide",
+            "compensation:flag_review",
+            "compensation:assess",
+            "compensation:assess_preview",
+            "compensation:offers_generate",
+            "compensation:offers_present",
+            "compensation:offer_update",
+            "compensation:offer_choose",
+            "compensation:grant",
+            "compensation:settlement",
+            "compensation:settlement_file",
+            "compensation:paid",
+            "GET /api/v1/complaints/{number}/compensations",
+            "POST /api/v1/complaints/{number}/compensations",
+            "GET /api/v1/compensations",
+            "GET /api/v1/compensations/{compensation_id}",
+            "POST /api/v1/compensations/{compensation_id}/settlement",
+            "POST /api/v1/compensations/{compensation_id}/paid",
+            "GET /api/v1/compensation-approvals",
+            "POST /api/v1/compensation-approvals/{approval_id}/decision",
+            "replies:compose",
+            "replies:compose_render",
+            "replies:compose_recipient",
+            "replies:compose_check",
+            "replies:compose_send",
+            "GET /api/v1/reply-templates/{template_id}/render",
+            "GET /api/v1/complaints/{number}/replies",
+            "POST /api/v1/complaints/{number}/replies",
+            "surveys:list",
+            "surveys:detail",
+            "surveys:resend",
+            "surveys:pt_f021",
+            "surveys:complaint_send",
+            "GET /api/v1/surveys",
+            "POST /api/v1/complaints/{number}/surveys",
+        ],
+        "compensation, replies and surveys name the case's customer: not in this fix's brief",
+    ),
+    # The rows of an uploaded file are shown with their errors before anything is imported:
+    # what the uploader typed, not a record read from the database.
+    **dict.fromkeys(
+        [
+            "transfer:import_job",
+            "transfer:import_mapping",
+            "transfer:import_progress",
+            "transfer:import_confirm",
+        ],
+        "an upload's own rows, not a read of the record",
+    ),
+    # A notification's title may name a customer in its text; it carries no customer id.
+    **dict.fromkeys(
+        [
+            "notifications:list",
+            "notifications:open",
+            "GET /api/v1/notifications",
+            "POST /api/v1/notifications/{notification_id}/read",
+        ],
+        "free text addressed to the staff member, no customer id to record",
+    ),
+}
+
+# Routes whose answers hold no customer's name or phone (the read log's own pages show
+# numbers only; a write through the API answers with the row it wrote, not the customer).
+NOT_CUSTOMER_BEARING = {
+    *[
+        "accounts:login",
+        "accounts:logout",
+        "accounts:password_change",
+        "accounts:password_change_done",
+        "accounts:tokens",
+        "accounts:token_revoke",
+        "accounts:second_factor",
+        "accounts:second_factor_enrol",
+        "accounts:second_factor_verify",
+        "accounts:second_factor_recovery",
+        "accounts:second_factor_staff",
+        "accounts:second_factor_reset",
+        "treatments:catalogue",
+        "transfer:import",
+        "transfer:import_template",
+        "transfer:export",
+        "transfer:export_log",
+        "printing:feedback_poster",
+        "workcalendar:calendar",
+        "workcalendar:closure_add",
+        "workcalendar:closure_delete",
+        "workcalendar:extra_working_day_add",
+        "workcalendar:extra_working_day_delete",
+        "notifications:read_all",
+        "access:customer_reads",
+        "access:customer_panel",
+        "access:reader_reads",
+        "complaints:intake",
+        "complaints:intake_preview",
+        "feedback:intake",
+        "feedback:thanks",
+        "feedback:status",
+        "feedback:qr",
+        "feedback:intake_branch",
+        "replies:index",
+        "replies:template_new",
+        "replies:template_edit",
+        "replies:phrase_new",
+        "replies:phrase_edit",
+        "replies:phrase_delete",
+        "surveys:pt_f021_blank",
+        "survey:answer",
+        "survey:thanks",
+        "privacy:schedule",  # the retention schedule: periods, no one's record
+        "home",
+        "help",
+    ],
+    *(
+        f"{m} /api/v1{p}"
+        for m, p in [
+            ("GET", "/me"),
+            ("GET", "/tokens"),
+            ("POST", "/tokens"),
+            ("DELETE", "/tokens/{token_id}"),
+            ("PUT", "/customers/{number}/needs"),
+            ("POST", "/customers/{number}/interactions"),
+            ("POST", "/customers/{number}/contact-plans"),
+            ("POST", "/customers/{number}/contact-plans/{plan_id}/complete"),
+            ("POST", "/customers/{number}/satisfaction"),
+            ("POST", "/customers/{number}/events"),
+            ("POST", "/customers/{number}/sign-offs"),
+            ("POST", "/customers/{number}/anniversaries"),
+            ("DELETE", "/customers/{number}/anniversaries/{anniversary_id}"),
+            ("POST", "/worklist/log"),
+            ("GET", "/catalogue/packages"),
+            ("POST", "/catalogue/packages"),
+            ("PATCH", "/catalogue/packages/{package_id}"),
+            ("GET", "/catalogue/products"),
+            ("POST", "/catalogue/products"),
+            ("PATCH", "/catalogue/products/{product_id}"),
+            ("POST", "/customers/{number}/purchases"),
+            ("POST", "/customers/{number}/purchases/{purchase_id}/reverse"),
+            ("POST", "/customers/{number}/session-uses"),
+            ("GET", "/calendar/closures"),
+            ("POST", "/calendar/closures"),
+            ("DELETE", "/calendar/closures/{closure_id}"),
+            ("GET", "/calendar/extra-working-days"),
+            ("POST", "/calendar/extra-working-days"),
+            ("DELETE", "/calendar/extra-working-days/{extra_day_id}"),
+            ("GET", "/calendar/working-days"),
+            ("POST", "/notifications/read-all"),
+            ("GET", "/customers/{number}/reads"),
+            ("GET", "/complaints/criteria"),
+            ("GET", "/complaints/natures"),
+            ("GET", "/calendar/deadlines"),
+            # the intake echoes what was typed; the case is read through GET /complaints/…
+            ("POST", "/complaints"),
+            ("GET", "/complaints/{number}/transitions"),
+            ("GET", "/complaints/{number}/approvals"),
+            ("POST", "/complaints/{number}/approvals"),
+            ("GET", "/complaints/{number}/investigation"),
+            ("PUT", "/complaints/{number}/investigation"),
+            ("GET", "/complaints/{number}/evidence"),
+            ("POST", "/complaints/{number}/evidence"),
+            ("GET", "/complaints/{number}/evidence/{evidence_id}/file"),
+            ("GET", "/complaints/{number}/solution"),
+            ("PUT", "/complaints/{number}/solution"),
+            ("GET", "/complaints/{number}/action-items"),
+            ("POST", "/complaints/{number}/action-items"),
+            ("PATCH", "/complaints/{number}/action-items/{item_id}"),
+            ("GET", "/complaints/{number}/compensation/assessment"),
+            ("POST", "/complaints/{number}/compensation/assessment"),
+            ("GET", "/complaints/{number}/compensation/offers"),
+            ("POST", "/complaints/{number}/compensation/offers"),
+            ("POST", "/complaints/{number}/compensation/offers/present"),
+            ("PATCH", "/complaints/{number}/compensation/offers/{offer_id}"),
+            ("POST", "/complaints/{number}/compensation/offers/{offer_id}/choice"),
+            ("POST", "/compensation-flags/{flag_id}/review"),
+            ("POST", "/replies/check"),
+            ("GET", "/reply-placeholders"),
+            ("GET", "/reply-templates"),
+            ("POST", "/reply-templates"),
+            ("GET", "/reply-templates/{template_id}"),
+            ("PUT", "/reply-templates/{template_id}"),
+            ("GET", "/avoid-phrases"),
+            ("POST", "/avoid-phrases"),
+            ("PUT", "/avoid-phrases/{phrase_id}"),
+            ("DELETE", "/avoid-phrases/{phrase_id}"),
+            ("GET", "/surveys/nps"),
+        ]
+    ),
+}
+
+
+def _page_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(resolver: URLResolver, prefix: str) -> None:
+        for pattern in resolver.url_patterns:
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace in ("admin", "api"):
+                    continue  # the API is listed from its schema; the admin below
+                ns = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+                walk(pattern, ns)
+            elif pattern.name:
+                names.add(prefix + pattern.name)
+
+    walk(get_resolver(), "")
+    return names
+
+
+def _api_routes() -> set[str]:
+    paths = api.get_openapi_schema()["paths"]
+    return {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops}
+
+
+def test_every_route_is_walked_or_explained():
+    walked = {w.route for w in PAGES + API}
+    listed = walked | set(ANSWERS_LIKE) | set(LEFT_OUT) | NOT_CUSTOMER_BEARING
+    assert set(ANSWERS_LIKE.values()) <= walked
+    assert not walked & (set(LEFT_OUT) | NOT_CUSTOMER_BEARING)
+    assert _page_routes() | _api_routes() == listed
+
+
+@pytest.fixture
+def world(branch_a, cs_a, make_complaint):
+    customer = CustomerFactory(branch=branch_a, created_by=cs_a, name="陳美玲")
+    # a plan due today, so the worklist lists the customer (cs_a's own plans)
+    ContactPlanFactory(customer=customer, assignee=cs_a, due_date=timezone.localdate())
+    return World(
+        customer=customer,
+        complaint=make_complaint(customer=customer),
+        interaction=InteractionFactory(customer=customer, staff=cs_a),
+    )
+
+
+def _request(client: Client, walk: Walk, w: World, *, json: bool) -> Any:
+    data = walk.data(w)
+    if json and walk.method != "get":
+        return getattr(client, walk.method)(
+            walk.url(w), data, content_type="application/json", headers=walk.headers
+        )
+    return getattr(client, walk.method)(walk.url(w), data, headers=walk.headers)
+
+
+def _walk(client: Client, walks: list[Walk], w: World, *, json: bool = False) -> list[str]:
+    missed = []
+    for walk in walks:
+        PersonalDataRead.objects.all().delete()
+        response = _request(client, walk, w, json=json)
+        assert response.status_code in walk.status, (walk.route, response.status_code)
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)
+        if not PersonalDataRead.objects.filter(customer_id=w.customer.pk).exists():
+            missed.append(walk.route)
+    return missed
+
+
+def test_every_customer_bearing_page_records_a_read(client, cs_a, world, monkeypatch):
+    # WeasyPrint's rendering is tested in tests/printing; here only what the views record
+    monkeypatch.setattr("careloop.printing.views.pdf_render", lambda **kwargs: b"%PDF-1.7")
+    client.force_login(cs_a)
+    assert _walk(client, PAGES, world) == []
+
+
+def test_every_customer_bearing_api_operation_records_a_read(cs_a, world, token_of):
+    api_client, _token = token_of(cs_a)
+    assert _walk(api_client, API, world, json=True) == []
+
+
+def test_the_admins_customer_pages_record_a_read_and_stay_read_only(client, world, branch_a):
+    root = UserFactory(
+        username="root", home_branch=branch_a, roles=["administrator"], is_staff=True
+    )
+    root.is_superuser = True
+    root.save()
+    client.force_login(root)
+    assert _walk(client, ADMIN, world) == []
+    # read-only as before: the change page offers no save
+    html = client.get(
+        reverse("admin:customers_customer_change", args=[world.customer.pk])
+    ).content.decode()
+    assert 'name="_save"' not in html
+
+
+def test_a_worklist_of_hundreds_records_them_with_one_insert(branch_a, cs_a, token_of):
+    # More reads than SQLite takes in one of Django's bulk INSERTs (111 rows of nine columns)
+    today = timezone.localdate()
+    customers = CustomerFactory.create_batch(130, branch=branch_a, created_by=cs_a)
+    for i, customer in enumerate(customers):
+        ContactPlanFactory(customer=customer, assignee=cs_a, due_date=today - dt.timedelta(i % 3))
+    api_client, _token = token_of(cs_a)
+    api_client.get("/api/v1/worklist")  # warm the per-process caches
+    PersonalDataRead.objects.all().delete()
+    with CaptureQueriesContext(connection) as ctx:
+        body = api_client.get("/api/v1/worklist").json()
+    assert body["count"] == 130
+    inserts = [
+        q
+        for q in ctx.captured_queries
+        if q["sql"].startswith("INSERT") and "personaldataread" in q["sql"]
+    ]
+    assert len(inserts) == 1
+    assert set(PersonalDataRead.objects.values_list("customer_id", flat=True)) == {
+        c.pk for c in customers
+    }
