@@ -101,7 +101,7 @@ def sign_in_on_phone(browser, live_server, user):
 
 
 def record_copy_request(page, customer) -> DataSubjectRequest:
-    page.get_by_role("link", name="個資請求").click()
+    page.get_by_role("main").get_by_role("link", name="個資請求").click()  # not the menu's
     page.wait_for_url(f"**/privacy/customers/{customer.number}/")
     no_horizontal_scroll(page)
     form = page.locator("#privacy-request-form")
