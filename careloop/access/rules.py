@@ -1,24 +1,12 @@
-"""Who sees the read log, and the limits it runs by.
-
-The role set belongs beside the other capabilities in `accounts/permissions.py`
-(`Capability.READ_LOG_VIEW`); it is kept here until that module is free to edit, and nothing
-outside this app asks it.
-"""
+"""Who sees the read log (`Capability.READ_LOG_VIEW`, accounts/permissions.py), and the
+limits it runs by."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from careloop.accounts.models import RoleCode, User
-from careloop.accounts.permissions import user_has_role
-
-# Department heads, senior management and administrators: those who answer for how their
-# staff use customer data. Front-line roles do not see who else opened a record.
-READ_LOG_ROLES = (
-    RoleCode.DEPARTMENT_HEAD,
-    RoleCode.SENIOR_MANAGEMENT,
-    RoleCode.ADMINISTRATOR,
-)
+from careloop.accounts.models import User
+from careloop.accounts.permissions import Capability, user_can
 
 # Reads per request are written in one INSERT; an export's thousands go in batches this size.
 EXPORT_BATCH = 2000
@@ -28,7 +16,7 @@ PAGE_SIZE = 50
 
 
 def may_view_read_log(user: User) -> bool:
-    return user_has_role(user, *READ_LOG_ROLES)
+    return user_can(user, Capability.READ_LOG_VIEW)
 
 
 def bulk_read_limit() -> int:

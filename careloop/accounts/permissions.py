@@ -28,6 +28,7 @@ class Capability(StrEnum):
     SECOND_FACTOR_RESET = "second_factor.reset"
     PRIVACY_REQUEST = "privacy.request"  # 個資當事人請求：受理、複本、更正、停止處理
     PRIVACY_ERASE = "privacy.erase"  # 個資刪除：不可回復，僅主管執行
+    READ_LOG_VIEW = "access.read_log"  # 個資查閱紀錄：誰看過哪位客戶
 
 
 _CARE_ROLES = {
@@ -59,6 +60,9 @@ ROLE_CAPABILITIES: dict[Capability, frozenset[str]] = {
     # supervisors; an erasure cannot be undone: supervisors only.
     Capability.PRIVACY_REQUEST: frozenset(_SUPERVISORS | {RoleCode.CUSTOMER_SERVICE}),
     Capability.PRIVACY_ERASE: frozenset(_SUPERVISORS),
+    # Those who answer for how their staff use customer data; front-line roles do not see who
+    # else opened a record.
+    Capability.READ_LOG_VIEW: frozenset(_SUPERVISORS | {RoleCode.ADMINISTRATOR}),
 }
 
 # Roles whose work spans the chain (PT-P020 §4: 總院長/執行長; the system administrator).
