@@ -14,6 +14,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Status, UploadedFile
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import Branch, User
 from careloop.compensation import rules, services
 from careloop.compensation.forms import (
@@ -406,13 +408,16 @@ def _compensation_out(
     }
 
 
-def _fresh(user: User, compensation_id: int) -> dict[str, Any]:
-    compensation = compensation_get_for_user(user=user, compensation_id=compensation_id)
+def _fresh(request: HttpRequest, compensation_id: int) -> dict[str, Any]:
+    """One compensation as answered; it names its customer, so their read is recorded."""
+    compensation = compensation_get_for_user(user=_user(request), compensation_id=compensation_id)
+    reads_record(request, [compensation.customer_id], kind=ReadKind.VIEW)
     granted = case_granted_totals(complaint_ids=[compensation.complaint_id])
     return _compensation_out(compensation, granted=granted)
 
 
-def _out_list(rows: list[Compensation]) -> list[dict[str, Any]]:
+def _out_list(request: HttpRequest, rows: list[Compensation]) -> list[dict[str, Any]]:
+    reads_record(request, [k.customer_id for k in rows], kind=ReadKind.LIST)
     granted = case_granted_totals(complaint_ids={k.complaint_id for k in rows})
     return [_compensation_out(k, granted=granted, flagged=k.flagged) for k in rows]
 
@@ -427,7 +432,7 @@ def case_compensations(request: HttpRequest, number: str) -> list[dict[str, Any]
     user = _user(request)
     complaint = _case(user, number)
     rows = compensation_list(user=user, filters=ListFilters()).filter(complaint=complaint)
-    return _out_list(list(rows.order_by("requested_at", "id")))
+    return _out_list(request, list(rows.order_by("requested_at", "id")))
 
 
 @router.post(
@@ -463,7 +468,7 @@ def compensation_create(
             idempotency_key=data["idempotency_key"],
             by=user,
         )
-    return Status(201, _fresh(user, compensation.pk))
+    return Status(201, _fresh(request, compensation.pk))
 
 
 def _branch(value: str) -> Branch | None:
@@ -511,7 +516,7 @@ def compensations_list(
         "count": queryset.count(),
         "limit": params.limit,
         "offset": params.offset,
-        "items": _out_list(list(page)),
+        "items": _out_list(request, list(page)),
     }
 
 
@@ -521,7 +526,7 @@ def compensations_list(
     summary="一筆補償",
 )
 def compensation_detail(request: HttpRequest, compensation_id: Id) -> dict[str, Any]:
-    return _fresh(_user(request), compensation_id)
+    return _fresh(request, compensation_id)
 
 
 @router.post(
@@ -554,7 +559,7 @@ def settlement_post(
             file=cleaned["file"],
             by=user,
         )
-    return _fresh(user, compensation.pk)
+    return _fresh(request, compensation.pk)
 
 
 @router.post(
@@ -570,7 +575,7 @@ def paid_post(request: HttpRequest, compensation_id: Id, payload: DoneIn) -> dic
     data = _valid(DoneForm(_form_data(payload.model_dump())))
     with _refusals():
         services.compensation_mark_done(compensation=compensation, note=data["note"], by=user)
-    return _fresh(user, compensation.pk)
+    return _fresh(request, compensation.pk)
 
 
 # --- approvals and the abuse guard ----------------------------------------------------------------
@@ -583,7 +588,9 @@ def paid_post(request: HttpRequest, compensation_id: Id, payload: DoneIn) -> dic
 )
 def approvals_list(request: HttpRequest) -> list[dict[str, Any]]:
     """超過申請人授權上限、在您的授權上限與院所內、非您本人申請的待核准補償（與今日待辦相同）。"""
-    return [approval_line_out(r) for r in approvals_pending_for(user=_user(request))]
+    pending = approvals_pending_for(user=_user(request))
+    reads_record(request, [r.compensation.customer_id for r in pending], kind=ReadKind.LIST)
+    return [approval_line_out(r) for r in pending]
 
 
 @router.post(
@@ -600,7 +607,7 @@ def approval_decision(request: HttpRequest, approval_id: Id, payload: DecisionIn
     data = _valid(form)
     with _refusals():
         services.approval_decide(request=approval, approve=form.approve, note=data["note"], by=user)
-    return _fresh(user, approval.subject_id)
+    return _fresh(request, approval.subject_id)
 
 
 @router.post(

@@ -23,6 +23,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import Branch
 from careloop.accounts.permissions import Capability, require, user_branch_ids
 from careloop.compensation import services
@@ -78,6 +80,9 @@ def _render_case(
     request: HttpRequest, complaint: Complaint, *, status: int = 200, **kwargs: Any
 ) -> HttpResponse:
     context = case_panel_context(user=request.user, complaint=complaint, **kwargs)
+    # The panel names the case's customer: the page, and each action it answers (a redirect
+    # does not); a complainant who is no customer names no record (None is skipped).
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     template = PANEL if _is_htmx(request) else "compensation/case.html"
     return render(request, template, context, status=status)
 
@@ -150,6 +155,7 @@ def assessment_preview(request: HttpRequest, number: str) -> HttpResponse:
     """The live score and level while the four factors are rated (htmx)."""
     complaint = _case(request, number)
     form = AssessmentForm(request.GET, prefix="assess")
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     return render(
         request,
         "compensation/partials/score.html",
@@ -346,6 +352,9 @@ def _decide_from_worklist(
         notice=text if ok else "",
         refusals=refusals,
     )
+    reads_record(
+        request, [r.compensation.customer_id for r in context["approval_rows"]], kind=ReadKind.LIST
+    )
     return render(request, APPROVALS, context, status=200 if ok else 422)
 
 
@@ -381,6 +390,7 @@ def settlement_file(request: HttpRequest, number: str, compensation_id: int) -> 
     settlement = getattr(compensation, "settlement", None)
     if settlement is None or not settlement.file:
         raise Http404
+    reads_record(request, [compensation.customer_id], kind=ReadKind.VIEW)  # signed by them
     try:
         handle = settlement.file.open("rb")
     except FileNotFoundError as exc:
@@ -468,6 +478,7 @@ def flag_review(request: HttpRequest, flag_id: int) -> HttpResponse:
             forms={} if ok else {"flag_form": form},
             notice=_("已記錄審查意見。") if ok else refusal,
         )
+        reads_record(request, [flag.customer_id], kind=ReadKind.VIEW)
         return render(request, CUSTOMER_PANEL, context, status=200 if ok else 422)
     if ok:
         messages.success(request, _("已記錄審查意見。"))
@@ -510,6 +521,7 @@ def compensation_list_view(request: HttpRequest) -> HttpResponse:
         )
     queryset = compensation_list(user=request.user, filters=filters)
     page = Paginator(queryset, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
+    reads_record(request, [customer, *(k.customer_id for k in page)], kind=ReadKind.LIST)
     query_string = request.GET.copy()
     query_string.pop("page", None)
     return render(

@@ -161,6 +161,14 @@ def _fresh(complaint: Complaint) -> Complaint:
     return Complaint.objects.select_related(*_CASE_RELATED).get(pk=complaint.pk)
 
 
+def _answered(request: HttpRequest, complaint: Complaint) -> Complaint:
+    """The case as a write answers it, its customer's read recorded: the answer names them
+    (a complainant who is no customer names no record, and None is skipped)."""
+    fresh = _fresh(complaint)
+    reads_record(request, [fresh.customer_id], kind=ReadKind.VIEW)
+    return fresh
+
+
 def _text(value: str | None) -> str:
     return (value or "").strip()
 
@@ -561,7 +569,7 @@ def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatchIn
         services.complaint_intake_update(
             complaint=complaint, values=values, departments=departments, by=user
         )
-    return _fresh(complaint)
+    return _answered(request, complaint)
 
 
 @router.post(
@@ -585,7 +593,7 @@ def complaint_grade(request: HttpRequest, number: str, payload: RegradeIn) -> Co
             reason=_text(payload.reason),
             by=user,
         )
-    return _fresh(complaint)
+    return _answered(request, complaint)
 
 
 @router.post(
@@ -612,7 +620,7 @@ def complaint_assignment(request: HttpRequest, number: str, payload: AssignmentI
         services.complaint_assign(
             complaint=complaint, owner=owner, departments=departments, by=user
         )
-    return _fresh(complaint)
+    return _answered(request, complaint)
 
 
 @router.post(
@@ -631,8 +639,10 @@ def complaint_customer(request: HttpRequest, number: str, payload: CustomerLinkI
                 complaint=complaint, by=user, allow_duplicate=payload.allow_duplicate
             )
         except LikelyDuplicate as exc:
+            shown = [c for c in exc.candidates if getattr(c, "visible_to_user", False)]
+            reads_record(request, shown, kind=ReadKind.LIST)  # the 409 names these
             raise ApiError(409, str(exc), candidates=_candidates(exc.candidates)) from exc
-    return Status(201, _fresh(complaint))
+    return Status(201, _answered(request, complaint))
 
 
 # --- the workflow ------------------------------------------------------------------------
@@ -677,7 +687,7 @@ def transition_create(request: HttpRequest, number: str, payload: TransitionIn) 
         complaint = services.complaint_transition(
             complaint=complaint, to=target, by=user, data=data
         )
-    return _fresh(complaint)
+    return _answered(request, complaint)
 
 
 @router.get(
@@ -906,6 +916,7 @@ def action_item_patch(
 )
 def communication_list(request: HttpRequest, number: str) -> list[Communication]:
     complaint = _case(_user(request), number)
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # what was said to them
     return list(complaint.communications.select_related("by"))
 
 
@@ -938,6 +949,7 @@ def communication_create(
     fields.check()
     with _cited():
         communication = services.communication_add(complaint=complaint, values=values, by=user)
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     return Status(201, communication)
 
 
@@ -958,4 +970,4 @@ def closing_record_put(request: HttpRequest, number: str, payload: ClosingRecord
             satisfaction_note=_text(payload.satisfaction_note),
             by=user,
         )
-    return _fresh(complaint)
+    return _answered(request, complaint)

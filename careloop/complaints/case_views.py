@@ -332,6 +332,10 @@ def _render(
     # without JavaScript the panel's link asks for it with ?history=1.
     with_history = (bool(panel) and is_htmx(request)) or "history" in request.GET
     context = _context(request, complaint, with_history=with_history, **kwargs)
+    # The page, and each panel an action answers with, names the customer as read afresh
+    # (`c`: a failed form may have changed `complaint` in memory); a redirect names no one,
+    # nor does a complainant who is no customer (None is skipped).
+    reads_record(request, [context["c"].customer_id], kind=ReadKind.VIEW)
     if panel and is_htmx(request):
         context["oob"] = panel != "case"
         context["panel"] = panel
@@ -432,14 +436,14 @@ def _act(
 def complaint_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The whole case at once (PT-F035 and PT-F020)."""
     page = complaint_page_for_user(user=request.user, number=number)
-    reads_record(request, [page.complaint.customer_id], kind=ReadKind.VIEW)
-    return _render(request, page.complaint, page=page)
+    return _render(request, page.complaint, page=page)  # which records the read
 
 
 @login_required
 @require_GET
 def complaint_history_panel(request: HttpRequest, number: str) -> HttpResponse:
     complaint = complaint_get_for_user(user=request.user, number=number)
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     return render(
         request, "complaints/partials/history.html", {"history": _case_history(complaint)}
     )
@@ -453,6 +457,7 @@ def evidence_file(request: HttpRequest, number: str, evidence_id: int) -> HttpRe
     evidence = get_object_or_404(Evidence, pk=evidence_id, complaint=complaint)
     if not evidence.file:
         raise Http404
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # a file of the case
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:

@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.complaints.library import (
@@ -154,6 +156,7 @@ def library_case_search(request: HttpRequest, params: Query[LibrarySearchQuery])
     }
     results = library_search(user=user, filters=_form(user, data).filters())
     items = results[params.offset : params.offset + params.limit]
+    reads_record(request, [h.complaint.customer_id for h in items], kind=ReadKind.LIST)
     return {
         "mode": results.mode,
         "count": results.count(),
@@ -177,6 +180,7 @@ def library_similar_to_case(
     except Http404 as exc:
         raise Http404(_("找不到此客訴案件。")) from exc
     hits = library_similar(complaint=complaint, user=user, limit=params.limit)
+    reads_record(request, [h.complaint.customer_id for h in hits], kind=ReadKind.LIST)
     return {"items": [_hit_out(hit) for hit in hits]}
 
 
@@ -217,4 +221,5 @@ def library_similar_to_description(request: HttpRequest, payload: SimilarIn) -> 
         channel=payload.channel.strip(),
         limit=payload.limit,
     )
+    reads_record(request, [h.complaint.customer_id for h in hits], kind=ReadKind.LIST)
     return {"items": [_hit_out(hit) for hit in hits]}

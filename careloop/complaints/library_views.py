@@ -14,6 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.permissions import Capability, require
 from careloop.complaints.library import (
     LIBRARY_PAGE_SIZE,
@@ -48,6 +50,7 @@ def complaint_library(request: HttpRequest) -> HttpResponse:
     else:  # the errors show beside their fields; nothing is searched
         results = LibraryResults(mode="recent", query="", ranked=[])
     page = Paginator(results, LIBRARY_PAGE_SIZE).get_page(request.GET.get("page"))
+    reads_record(request, [h.complaint.customer_id for h in page], kind=ReadKind.LIST)
     query_string = request.GET.copy()
     query_string.pop("page", None)
     context = {
@@ -64,9 +67,11 @@ def _similar(request: HttpRequest, number: str) -> HttpResponse:
     complaint = complaint_get_for_user(user=request.user, number=number)  # 404 outside
     if request.GET.get("panel") and _is_htmx(request):
         hits = library_similar(complaint=complaint, user=request.user, limit=SIMILAR_PANEL_SIZE)
+        reads_record(request, [h.complaint.customer_id for h in hits], kind=ReadKind.LIST)
         context = {"c": complaint, "similar_hits": hits}
         return render(request, "complaints/partials/library_similar.html", context)
     hits = library_similar(complaint=complaint, user=request.user, limit=SIMILAR_MAX)
+    reads_record(request, [h.complaint.customer_id for h in hits], kind=ReadKind.LIST)
     form = LibrarySearchForm(user=request.user)
     return render(
         request, "complaints/library.html", {"form": form, "like": complaint, "hits": hits}

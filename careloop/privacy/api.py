@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.core.api_errors import ApiError, form_errors
@@ -71,6 +73,7 @@ def request_create(request: HttpRequest, payload: PrivacyRequestIn) -> Status:
     if not form.is_valid():
         raise ApiError(422, _("輸入資料有誤。"), form_errors(form))
     created = services.request_create(customer=customer, values=form.cleaned_data, by=user)
+    reads_record(request, [customer], kind=ReadKind.VIEW)  # the answer names the customer
     return Status(201, _out(created))
 
 
@@ -83,6 +86,7 @@ def request_list(request: HttpRequest, params: Query[PrivacyRequestListQuery]) -
     if params.status:
         rows = rows.filter(status=params.status)
     page = list(rows[params.offset : params.offset + params.limit])
+    reads_record(request, [r.customer_id for r in page], kind=ReadKind.LIST)
     return {
         "count": rows.count(),
         "offset": params.offset,
@@ -95,7 +99,9 @@ def request_list(request: HttpRequest, params: Query[PrivacyRequestListQuery]) -
     "/privacy/requests/{request_id}", response={200: PrivacyRequestOut, **READ}, summary="個資請求"
 )
 def request_detail(request: HttpRequest, request_id: Id) -> dict[str, Any]:
-    return _out(request_get_for_user(user=_user(request), request_id=request_id))
+    req = request_get_for_user(user=_user(request), request_id=request_id)
+    reads_record(request, [req.customer_id], kind=ReadKind.VIEW)
+    return _out(req)
 
 
 @router.post(

@@ -42,6 +42,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
     if status == "open":
         rows = rows.filter(status=RequestStatus.RECEIVED).order_by("due_at", "id")
     page = Paginator(rows, 25).get_page(request.GET.get("page"))
+    reads_record(request, [r.customer_id for r in page], kind=ReadKind.LIST)
     return render(request, "privacy/list.html", {"page": page, "status": status})
 
 
@@ -65,6 +66,7 @@ def customer_requests(request: HttpRequest, number: str) -> HttpResponse:
             return redirect("privacy:detail", created.pk)
         status = 422
     rows = DataSubjectRequest.objects.filter(customer=customer).select_related("received_by")
+    reads_record(request, [customer], kind=ReadKind.VIEW)
     return render(
         request,
         "privacy/customer.html",
@@ -89,6 +91,8 @@ def _detail(
         "erasures": req.erasures.all(),
         "error": forms.get("error"),
     }
+    # The page, and each action sent back with its errors, shows the requester's record.
+    reads_record(request, [req.customer_id], kind=ReadKind.VIEW)
     return render(request, "privacy/detail.html", context, status=status)
 
 

@@ -12,6 +12,8 @@ from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Status
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require
 from careloop.complaints.models import Complaint
@@ -179,6 +181,7 @@ def template_render(request: HttpRequest, template_id: Id, complaint: str) -> di
     case = _case(user, complaint)
     template = reply_template_get_for_user(user=user, template_id=template_id)
     rendered = services.reply_render(template=template, complaint=case, by=user)
+    reads_record(request, [case.customer_id], kind=ReadKind.VIEW)  # filled with their details
     return {"template": template.pk, "subject": rendered.subject, "body": rendered.body}
 
 
@@ -233,7 +236,9 @@ def phrase_delete(request: HttpRequest, phrase_id: Id) -> Status[None]:
     summary="案件已傳送的回覆",
 )
 def sent_reply_list(request: HttpRequest, number: str) -> list[SentReply]:
-    return sent_replies_for(complaint=_case(_user(request), number))
+    complaint = _case(_user(request), number)
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # sent to their contact
+    return sent_replies_for(complaint=complaint)
 
 
 @router.post(
@@ -279,6 +284,7 @@ def reply_send_api(request: HttpRequest, number: str, payload: ReplyIn) -> Statu
         ) from exc
     except WorkflowRefused as exc:
         raise ApiError(409, exc.messages[0], reasons=exc.messages) from exc
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # the answer names them
     return Status(
         201, SentReply.objects.select_related("message", "by", "complaint").get(pk=sent.pk)
     )

@@ -21,6 +21,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import User
 from careloop.accounts.permissions import Capability, require, user_can
 from careloop.complaints.forms import errors_apply
@@ -182,6 +184,9 @@ def _answer(
     request: HttpRequest, complaint: Complaint, panel: ReplyPanel, *, status: int = 200
 ) -> HttpResponse:
     context = {"reply_panel": panel, "c": complaint}
+    # The composer is filled from the case: the customer's name and contact (None: a
+    # complainant who is no customer, skipped).
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     if _is_htmx(request):
         return render(request, PANEL, context, status=status)
     return render(request, "replies/compose.html", context, status=status)
@@ -221,6 +226,7 @@ def compose_recipient(request: HttpRequest, number: str) -> HttpResponse:
     channel = request.GET.get("channel", "")
     recipients = recipient_defaults(complaint)
     form = ComposeForm(initial={"channel": channel, "to": recipients.get(channel, "")})
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # their phone or e-mail
     return render(request, "replies/partials/recipient.html", {"form": form, "c": complaint})
 
 
@@ -253,6 +259,7 @@ def compose_check(request: HttpRequest, number: str) -> HttpResponse:
         by=request.user,
     )
     if _is_htmx(request):
+        reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # checked against
         return render(request, "replies/partials/check_result.html", {"result": result})
     return _answer(request, complaint, _panel(request, complaint, form=form, result=result))
 

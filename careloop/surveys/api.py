@@ -12,6 +12,8 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Status
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.models import Branch
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.core.api_errors import ApiError
@@ -143,6 +145,7 @@ def survey_list_api(request: HttpRequest, params: Query[SurveyListQuery]) -> dic
         ),
     )
     page = list(surveys[params.offset : params.offset + params.limit])
+    reads_record(request, [s.customer_id for s in page], kind=ReadKind.LIST)
     return {
         "count": surveys.count(),
         "limit": params.limit,
@@ -220,4 +223,5 @@ def complaint_survey_send(request: HttpRequest, number: str) -> Status[dict[str,
     survey = Survey.objects.select_related(
         "branch", "complaint", "purchase", "customer", "response"
     ).get(pk=survey.pk)
+    reads_record(request, [survey.customer_id], kind=ReadKind.VIEW)  # the answer names them
     return Status(201 if created else 200, survey_out(survey))

@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from careloop.access.models import ReadKind
+from careloop.access.recorder import reads_record
 from careloop.accounts.permissions import Capability, require
 from careloop.complaints.selectors import complaint_get_for_user
 from careloop.printing.rendering import pdf_render
@@ -70,6 +72,7 @@ def survey_list_view(request: HttpRequest) -> HttpResponse:
         filters = form.filters()
     surveys = survey_list(user=request.user, filters=filters)
     page = Paginator(surveys, PAGE_SIZE).get_page(request.GET.get("page"))
+    reads_record(request, [s.customer_id for s in page], kind=ReadKind.LIST)
     answered_from, answered_to = _nps_range(filters)
     responses = responses_filter(
         responses_visible_to(user=request.user),
@@ -99,6 +102,7 @@ def survey_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = survey_get_for_user(user=request.user, survey_id=survey_id)
+    reads_record(request, [survey.customer_id], kind=ReadKind.VIEW)
     return render(
         request,
         "surveys/detail.html",
@@ -115,6 +119,9 @@ def survey_detail(request: HttpRequest, survey_id: int) -> HttpResponse:
 @require_POST
 def survey_resend(request: HttpRequest, survey_id: int) -> HttpResponse:
     survey = survey_get_for_user(user=request.user, survey_id=survey_id)
+    # The link goes to their phone or e-mail, read from the record for it (the answer is a
+    # redirect, but the send is a use of the record like a page's showing of it).
+    reads_record(request, [survey.customer_id], kind=ReadKind.VIEW)
     try:
         services.survey_resend(survey=survey, by=request.user)
     except (ValidationError, PermissionDenied) as exc:
@@ -152,6 +159,7 @@ def complaint_send(request: HttpRequest, number: str) -> HttpResponse:
             "survey_errors": errors,
             "survey_notice": notice,
         }
+        reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
         return render(
             request, "surveys/partials/case_panel.html", context, status=422 if errors else 200
         )
@@ -187,6 +195,7 @@ def pt_f021_blank_pdf(request: HttpRequest) -> HttpResponse:
 def pt_f021_pdf(request: HttpRequest, survey_id: int) -> HttpResponse:
     """PT-F021 of one survey: as answered, or with its QR code while it waits."""
     survey = survey_get_for_user(user=request.user, survey_id=survey_id)
+    reads_record(request, [survey.customer_id], kind=ReadKind.PRINT)
     document = pt_f021_document(survey=survey, user=request.user, roc=request.GET.get("roc") == "1")
     pdf = pdf_render(template="printing/pt_f021.html", context={"doc": document}, request=request)
     return _pdf(pdf, f"PT-F021-{survey.pk}.pdf")
