@@ -573,6 +573,9 @@ def complainant_to_customer(request: HttpRequest, number: str) -> HttpResponse:
             allow_duplicate=request.POST.get("confirm_new") == "1",
         )
     except LikelyDuplicate as exc:
+        # the warning names the candidates in the user's branches (the case has no customer)
+        shown = [c for c in exc.candidates if getattr(c, "visible_to_user", False)]
+        reads_record(request, shown, kind=ReadKind.LIST)
         return _render(request, complaint, panel="record", status=422, duplicates=exc.candidates)
     except (WorkflowRefused, ValidationError) as exc:
         return _refused(request, complaint, "record", exc.messages)

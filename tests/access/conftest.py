@@ -35,9 +35,10 @@ def token_of():
 
 @pytest.fixture
 def make_complaint(cs_a, branch_a, departments):
-    """A case recorded by cs_a at branch A, about `customer` when given."""
+    """A case recorded by cs_a at branch A, about `customer` when given; keyword arguments
+    override the intake values (criteria and owner go to the intake's own arguments)."""
 
-    def make(*, customer=None):
+    def make(*, customer=None, criteria=(), owner=None, **overrides):
         values = {
             "branch": branch_a,
             "customer": customer,
@@ -48,14 +49,15 @@ def make_complaint(cs_a, branch_a, departments):
             "description": "治療師遲到二十分鐘，也沒有事先通知。",
             "expected_resolution": "希望補一堂課並改善準時。",
             "nature": Nature.objects.get(code="staff_attitude"),
+            **overrides,
         }
         return complaint_intake(
             values=values,
-            criteria=(),
+            criteria=criteria,
             departments=[departments["physiotherapy"]],
             grade=None,
             grade_reason="",
-            owner=None,
+            owner=owner,
             by=cs_a,
         )
 

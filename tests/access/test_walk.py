@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -24,14 +25,23 @@ from django.utils import timezone
 
 from careloop.access.models import PersonalDataRead
 from careloop.api import api
+from careloop.compensation import services
+from careloop.compensation.models import AbuseFlag
+from careloop.complaints.library import library_cache_clear
+from careloop.complaints.models import State
+from careloop.complaints.services import evidence_add, investigation_save
 from careloop.privacy.services import request_create
+from careloop.replies.services import reply_template_save
 from careloop.surveys.models import Survey, SurveyKind
+from tests.compensation.conftest import MODERATE
+from tests.complaints.test_pages_case import PLAN, advance
 from tests.factories import (
     ContactPlanFactory,
     CustomerFactory,
     InteractionFactory,
     UserFactory,
 )
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -41,10 +51,20 @@ HTMX = {"HX-Request": "true"}
 @dataclass
 class World:
     customer: Any
-    complaint: Any
+    complaint: Any  # received, no owner: the case most walks act on
     interaction: Any
     privacy_request: Any = None
     survey: Any = None
+    follow_up: Any = None  # another case of the customer's, at 後續跟進, owned by cs_a
+    closed: Any = None  # a third, closed: the case library finds it
+    complainant_only: Any = None  # a case whose complainant has the customer's phone
+    evidence: Any = None  # a file of `complaint`
+    action_item: Any = None  # an open one of `follow_up`
+    offer: Any = None  # generated from `complaint`'s assessment
+    compensation: Any = None  # approved on `complaint`, its settlement with a scan
+    approval: Any = None  # a grant of `follow_up` above cs_a's limit, waiting for pt_head_a
+    flag: Any = None  # the abuse guard's: three compensated cases in twelve months
+    template: Any = None  # a reply template
 
     @property
     def number(self) -> str:
@@ -59,6 +79,7 @@ class Walk:
     data: Callable[[World], dict[str, Any]] = lambda w: {}
     headers: dict[str, str] = field(default_factory=dict)
     status: tuple[int, ...] = (200,)
+    multipart: bool = False  # an API form with a file, not JSON
 
 
 def page(name: str, *args: Callable[[World], Any]) -> Callable[[World], str]:
@@ -81,11 +102,28 @@ def survey(w: World) -> int:
     return w.survey.pk
 
 
+def follow_up(w: World) -> str:
+    return w.follow_up.number
+
+
+def compensation(w: World) -> int:
+    return w.compensation.pk
+
+
+def offer(w: World) -> int:
+    return w.offer.pk
+
+
 def api_url(path: str) -> Callable[[World], str]:
     return lambda w: path.format(
         number=w.number,
         complaint=w.complaint.number,
-        request_id=w.privacy_request.pk if w.privacy_request else 0,
+        follow_up=w.follow_up.number,
+        complainant_only=w.complainant_only.number,
+        request_id=w.privacy_request.pk,
+        compensation_id=w.compensation.pk,
+        approval_id=w.approval.pk,
+        template_id=w.template.pk,
     )
 
 
@@ -192,8 +230,37 @@ PAGES = [
             "complaints:action_add",
             "complaints:communication_add",
             "complaints:closing",
+            "complaints:assign",
         )
     ),
+    # a likely duplicate: the record panel lists the customer on file with the complainant's
+    # phone (422), on a case that is not yet theirs
+    Walk(
+        "complaints:to_customer",
+        page("complaints:to_customer", lambda w: w.complainant_only.number),
+        method="post",
+        headers=HTMX,
+        status=(422,),
+    ),
+    Walk(
+        "complaints:evidence_file",
+        page("complaints:evidence_file", case, lambda w: w.evidence.pk),
+    ),
+    Walk(
+        "complaints:action_done",
+        page("complaints:action_done", follow_up, lambda w: w.action_item.pk),
+        method="post",
+        headers=HTMX,
+    ),
+    # a move the case's state does not allow: refused, answered with the case panel
+    Walk(
+        "complaints:move",
+        page("complaints:move", case, lambda w: "archive"),
+        method="post",
+        headers=HTMX,
+        status=(422,),
+    ),
+    Walk("complaints:library", page("complaints:library")),
     # surveys
     Walk("surveys:list", page("surveys:list")),
     Walk("surveys:detail", page("surveys:detail", survey)),
@@ -240,6 +307,30 @@ PAGES = [
         method="post",
         headers=HTMX,
         status=(422,),
+    ),
+    # the offers: an edit and a choice sent back with their errors (or refused, 422), then
+    # presented and generated again (done, 200)
+    *(
+        Walk(name, page(name, case, offer), method="post", headers=HTMX, status=(200, 422))
+        for name in ("compensation:offer_update", "compensation:offer_choose")
+    ),
+    case_post("compensation:offers_present"),
+    case_post("compensation:offers_generate"),
+    # a granted compensation's settlement (sent back with its errors), its scan, and payment
+    Walk(
+        "compensation:settlement",
+        page("compensation:settlement", case, compensation),
+        method="post",
+        headers=HTMX,
+        status=(422,),
+    ),
+    Walk("compensation:settlement_file", page("compensation:settlement_file", case, compensation)),
+    Walk(
+        "compensation:paid",
+        page("compensation:paid", case, compensation),
+        method="post",
+        headers=HTMX,
+        status=(200, 422),
     ),
     Walk(
         "transfer:export_download",
@@ -346,6 +437,115 @@ API = [
         api_url("/api/v1/complaints/{complaint}/replies"),
     ),
     Walk("GET /api/v1/surveys", api_url("/api/v1/surveys")),
+    Walk(
+        "GET /api/v1/reply-templates/{template_id}/render",
+        api_url("/api/v1/reply-templates/{template_id}/render"),
+        data=lambda w: {"complaint": w.complaint.number},
+    ),
+    Walk(
+        "POST /api/v1/complaints/{number}/replies",
+        api_url("/api/v1/complaints/{follow_up}/replies"),
+        method="post",
+        data=lambda w: {"channel": "sms", "body": "您好，補課已為您安排在下週三。"},
+        status=(201,),
+    ),
+    Walk(
+        "POST /api/v1/complaints/{number}/surveys",
+        api_url("/api/v1/complaints/{follow_up}/surveys"),
+        method="post",
+        status=(201,),
+    ),
+    # a complaint's grade, its complainant (a likely duplicate: 409 names the customer on
+    # file), a move, and the case library (the closed case)
+    Walk(
+        "POST /api/v1/complaints/{number}/grade",
+        api_url("/api/v1/complaints/{complaint}/grade"),
+        method="post",
+        data=lambda w: {"grade": "B", "criteria": ["b_staff"], "reason": "依接收記錄評為 B 級。"},
+    ),
+    Walk(
+        "POST /api/v1/complaints/{number}/customer",
+        api_url("/api/v1/complaints/{complainant_only}/customer"),
+        method="post",
+        data=lambda w: {"allow_duplicate": False},
+        status=(409,),
+    ),
+    Walk(
+        "POST /api/v1/complaints/{number}/transitions",
+        api_url("/api/v1/complaints/{complaint}/transitions"),
+        method="post",
+        data=lambda w: {"to": "investigating"},
+    ),
+    Walk("GET /api/v1/library/cases", api_url("/api/v1/library/cases")),
+    Walk("GET /api/v1/library/similar/{number}", api_url("/api/v1/library/similar/{complaint}")),
+    Walk(
+        "POST /api/v1/library/similar",
+        api_url("/api/v1/library/similar"),
+        method="post",
+        data=lambda w: {"description": w.complaint.description},
+    ),
+    # compensation: the case's, a grant, the list, one, its settlement (a form with a file)
+    # and its payment
+    Walk(
+        "GET /api/v1/complaints/{number}/compensations",
+        api_url("/api/v1/complaints/{complaint}/compensations"),
+    ),
+    Walk(
+        "POST /api/v1/complaints/{number}/compensations",
+        api_url("/api/v1/complaints/{complaint}/compensations"),
+        method="post",
+        data=lambda w: {"value": 100, "kind": "refund", "description": "退部分費用"},
+        status=(201,),
+    ),
+    Walk("GET /api/v1/compensations", api_url("/api/v1/compensations")),
+    Walk(
+        "GET /api/v1/compensations/{compensation_id}",
+        api_url("/api/v1/compensations/{compensation_id}"),
+    ),
+    Walk(
+        "POST /api/v1/compensations/{compensation_id}/settlement",
+        api_url("/api/v1/compensations/{compensation_id}/settlement"),
+        method="post",
+        data=lambda w: {"signed_on": timezone.localdate().isoformat(), "signed_by": "陳美玲"},
+        multipart=True,
+    ),
+    Walk(
+        "POST /api/v1/compensations/{compensation_id}/paid",
+        api_url("/api/v1/compensations/{compensation_id}/paid"),
+        method="post",
+        data=lambda w: {"note": "已退款"},
+    ),
+]
+
+# Walked by a supervisor (pt_head_a): erasure, a decision on a grant above cs_a's limit and
+# the abuse guard's review, each sent back with its errors; the approvals waiting for them.
+SUPERVISOR_PAGES = [
+    Walk("privacy:erase", page("privacy:erase", req), method="post", status=(422,)),
+    Walk(
+        "compensation:decide",
+        page("compensation:decide", lambda w: w.approval.pk),
+        method="post",
+        headers=HTMX,
+        status=(422,),
+    ),
+    Walk(
+        "compensation:flag_review",
+        page("compensation:flag_review", lambda w: w.flag.pk),
+        method="post",
+        data=lambda w: {"flag-note": ""},
+        headers=HTMX,
+        status=(422,),
+    ),
+]
+
+SUPERVISOR_API = [
+    Walk("GET /api/v1/compensation-approvals", api_url("/api/v1/compensation-approvals")),
+    Walk(
+        "POST /api/v1/compensation-approvals/{approval_id}/decision",
+        api_url("/api/v1/compensation-approvals/{approval_id}/decision"),
+        method="post",
+        data=lambda w: {"decision": "approve"},
+    ),
 ]
 
 # The admin's own customer pages (careloop/customers/admin.py), walked by an administrator.
@@ -380,59 +580,6 @@ ANSWERS_LIKE = {
 
 # Customer-bearing routes that do not record yet, and why they are not walked here.
 LEFT_OUT = {
-    # The routes below record a read in the code (issue 19, finding 4) but are not walked yet:
-    # each needs more than this walk's world builds (a supervisor, a closed case, a granted
-    # compensation, an approval, a flag, a reply template, a case in follow-up).
-    **dict.fromkeys(
-        [
-            "privacy:erase",
-        ],
-        "hooked (privacy/views._detail); walking it needs a supervisor (privacy.erase)",
-    ),
-    # A case's actions and parts show the complainant (often the customer).
-    **dict.fromkeys(
-        [
-            "complaints:to_customer",
-            "complaints:assign",
-            "complaints:evidence_file",
-            "complaints:action_done",
-            "complaints:move",
-            "complaints:library",
-            "POST /api/v1/complaints/{number}/grade",
-            "POST /api/v1/complaints/{number}/customer",
-            "POST /api/v1/complaints/{number}/transitions",
-            "GET /api/v1/library/cases",
-            "GET /api/v1/library/similar/{number}",
-            "POST /api/v1/library/similar",
-        ],
-        "a complaint's follow-up: hooked, not walked yet (closed cases, a move, a complainant)",
-    ),
-    # Other apps' pages that name the complaint's customer or complainant.
-    **dict.fromkeys(
-        [
-            "compensation:decide",
-            "compensation:flag_review",
-            "compensation:offers_generate",
-            "compensation:offers_present",
-            "compensation:offer_update",
-            "compensation:offer_choose",
-            "compensation:settlement",
-            "compensation:settlement_file",
-            "compensation:paid",
-            "GET /api/v1/complaints/{number}/compensations",
-            "POST /api/v1/complaints/{number}/compensations",
-            "GET /api/v1/compensations",
-            "GET /api/v1/compensations/{compensation_id}",
-            "POST /api/v1/compensations/{compensation_id}/settlement",
-            "POST /api/v1/compensations/{compensation_id}/paid",
-            "GET /api/v1/compensation-approvals",
-            "POST /api/v1/compensation-approvals/{approval_id}/decision",
-            "GET /api/v1/reply-templates/{template_id}/render",
-            "POST /api/v1/complaints/{number}/replies",
-            "POST /api/v1/complaints/{number}/surveys",
-        ],
-        "compensation, replies and surveys: hooked, not walked yet (grants, approvals, flags)",
-    ),
     # The rows of an uploaded file are shown with their errors before anything is imported:
     # what the uploader typed, not a record read from the database.
     **dict.fromkeys(
@@ -607,19 +754,105 @@ def _api_routes() -> set[str]:
 
 
 def test_every_route_is_walked_or_explained():
-    walked = {w.route for w in PAGES + API}
+    walked = {w.route for w in PAGES + API + SUPERVISOR_PAGES + SUPERVISOR_API}
     listed = walked | set(ANSWERS_LIKE) | set(LEFT_OUT) | NOT_CUSTOMER_BEARING
     assert set(ANSWERS_LIKE.values()) <= walked
     assert not walked & (set(LEFT_OUT) | NOT_CUSTOMER_BEARING)
     assert _page_routes() | _api_routes() == listed
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """The evidence and the settlement scan are written to a folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
 @pytest.fixture
-def world(branch_a, cs_a, make_complaint):
+def customer(branch_a, cs_a):
     customer = CustomerFactory(branch=branch_a, created_by=cs_a, name="陳美玲")
     # a plan due today, so the worklist lists the customer (cs_a's own plans)
     ContactPlanFactory(customer=customer, assignee=cs_a, due_date=timezone.localdate())
-    complaint = make_complaint(customer=customer)
+    return customer
+
+
+@pytest.fixture
+def later_cases(customer, make_complaint, cs_a, pt_head_a):
+    """Two more cases of the customer's, taken along the workflow by its services: one at
+    後續跟進 (its action item still open), one closed, which the case library finds, with a
+    compensation granted before it closed (a closed case takes none)."""
+    library_cache_clear()
+    cases = []
+    for _ in range(2):
+        complaint = make_complaint(
+            customer=customer,
+            criteria=["b_staff"],
+            owner=cs_a,
+            received_at=timezone.now() - dt.timedelta(hours=1),
+        )
+        cases.append(advance(complaint, State.FOLLOW_UP, handler=cs_a, approver=pt_head_a))
+    follow, closing = cases
+    services.compensation_grant(
+        complaint=closing, value=100, kind="refund", description="退部分費用", by=cs_a
+    )
+    closed = advance(closing, State.CLOSED, handler=cs_a, approver=pt_head_a)
+    yield follow, closed
+    library_cache_clear()
+
+
+@pytest.fixture
+def case_files(customer, make_complaint, cs_a):
+    """The case most walks act on, a file of it, and a case whose complainant is not linked
+    but has the customer's phone (a likely duplicate)."""
+    complaint = make_complaint(customer=customer, criteria=["b_staff"], owner=cs_a)
+    evidence = evidence_add(
+        complaint=complaint,
+        values={"kind": "file", "title": "預約記錄"},
+        file=SimpleUploadedFile("預約記錄.pdf", pdf_bytes()),
+        by=cs_a,
+    )
+    complainant_only = make_complaint(complainant_phone=customer.phone)
+    return complaint, evidence, complainant_only
+
+
+@pytest.fixture
+def compensation_data(case_files, later_cases, cs_a):
+    """On the walked case: an assessment with its offers, and a compensation granted within
+    cs_a's limit with its signed settlement scanned. Each later case granted too, so the
+    customer has three compensated cases (the abuse guard's flag), the one at follow-up above
+    cs_a's NT$2,000 limit with its second grant (an approval for pt_head_a)."""
+    complaint, _evidence, _complainant_only = case_files
+    follow, _closed = later_cases
+    services.assessment_save(complaint=complaint, ratings=MODERATE, affected_amount=3000, by=cs_a)
+    offers = services.offers_generate(complaint=complaint, by=cs_a)
+    granted = services.compensation_grant(
+        complaint=complaint, value=100, kind="refund", description="退部分費用", by=cs_a
+    )
+    services.settlement_record(
+        compensation=granted,
+        signed_on=timezone.localdate(),
+        signed_by="陳美玲",
+        file=SimpleUploadedFile("和解書.pdf", pdf_bytes()),
+        by=cs_a,
+    )
+    services.compensation_grant(
+        complaint=follow, value=100, kind="refund", description="退部分費用", by=cs_a
+    )
+    pending = services.compensation_grant(
+        complaint=follow, value=2000, kind="refund", description="退還整堂費用", by=cs_a
+    )
+    return {
+        "offer": offers[0],
+        "compensation": granted,
+        "approval": pending.approval_request,
+        "flag": AbuseFlag.objects.get(customer=complaint.customer),
+    }
+
+
+@pytest.fixture
+def world(customer, branch_a, cs_a, case_files, later_cases, compensation_data):
+    complaint, evidence, complainant_only = case_files
+    follow, closed = later_cases
     privacy_request = request_create(
         customer=customer,
         values={"kind": "copy", "channel": "in_person", "identity_method": "document"},
@@ -637,18 +870,32 @@ def world(branch_a, cs_a, make_complaint):
         sent_by=cs_a,
         expires_at=timezone.now() + dt.timedelta(days=30),
     )
+    administrator = UserFactory(username="admin_a", home_branch=branch_a, roles=["administrator"])
+    template = reply_template_save(
+        values={"name": "致歉與補課", "channel": "phone_script", "body": "您好，很抱歉。"},
+        by=administrator,
+    )
+    # the case's plan, so that the API's walk may start its investigation
+    investigation_save(complaint=complaint, values=PLAN, by=cs_a)
     return World(
         customer=customer,
         complaint=complaint,
         interaction=InteractionFactory(customer=customer, staff=cs_a),
         privacy_request=privacy_request,
         survey=sent,
+        follow_up=follow,
+        closed=closed,
+        complainant_only=complainant_only,
+        evidence=evidence,
+        action_item=follow.action_items.get(),
+        template=template,
+        **compensation_data,
     )
 
 
 def _request(client: Client, walk: Walk, w: World, *, json: bool) -> Any:
     data = walk.data(w)
-    if json and walk.method != "get":
+    if json and walk.method != "get" and not walk.multipart:
         return getattr(client, walk.method)(
             walk.url(w), data, content_type="application/json", headers=walk.headers
         )
@@ -679,6 +926,13 @@ def test_every_customer_bearing_page_records_a_read(client, cs_a, world, monkeyp
 def test_every_customer_bearing_api_operation_records_a_read(cs_a, world, token_of):
     api_client, _token = token_of(cs_a)
     assert _walk(api_client, API, world, json=True) == []
+
+
+def test_a_supervisors_pages_and_api_operations_record_a_read(client, pt_head_a, world, token_of):
+    client.force_login(pt_head_a)
+    assert _walk(client, SUPERVISOR_PAGES, world) == []
+    api_client, _token = token_of(pt_head_a)
+    assert _walk(api_client, SUPERVISOR_API, world, json=True) == []
 
 
 def test_the_admins_customer_pages_record_a_read_and_stay_read_only(client, world, branch_a):
