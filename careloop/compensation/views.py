@@ -390,11 +390,11 @@ def settlement_file(request: HttpRequest, number: str, compensation_id: int) -> 
     settlement = getattr(compensation, "settlement", None)
     if settlement is None or not settlement.file:
         raise Http404
-    reads_record(request, [compensation.customer_id], kind=ReadKind.VIEW)  # signed by them
     try:
         handle = settlement.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    reads_record(request, [compensation.customer_id], kind=ReadKind.VIEW)  # signed by them
     response = FileResponse(
         handle, as_attachment=True, filename=os.path.basename(settlement.file.name)
     )

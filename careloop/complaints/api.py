@@ -822,6 +822,7 @@ def evidence_file(request: HttpRequest, number: str, evidence_id: Id) -> FileRes
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:  # the row outlived its file (storage restored from backup)
         raise Http404(_("找不到此證據檔案。")) from exc
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # a file of the case
     response = FileResponse(handle, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     return response

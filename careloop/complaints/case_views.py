@@ -457,11 +457,11 @@ def evidence_file(request: HttpRequest, number: str, evidence_id: int) -> HttpRe
     evidence = get_object_or_404(Evidence, pk=evidence_id, complaint=complaint)
     if not evidence.file:
         raise Http404
-    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # a file of the case
     try:
         handle = evidence.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)  # a file of the case
     response = FileResponse(
         handle, as_attachment=True, filename=os.path.basename(evidence.file.name)
     )

@@ -7,7 +7,13 @@ from __future__ import annotations
 from django.db.models import Q
 
 from careloop.customers.models import Customer
-from careloop.privacy.registry import Contributor, ErasureContext, record, register
+from careloop.privacy.registry import (
+    Contributor,
+    ErasureContext,
+    ReleaseContext,
+    record,
+    register,
+)
 from careloop.surveys.models import Survey, SurveyResponse
 
 
@@ -52,6 +58,18 @@ def surveys_erase(ctx: ErasureContext) -> None:
         .exclude(complaint_id__in=ctx.held_complaint_ids)
         .values_list("pk", flat=True)
     )
+    _surveys_anonymise(ctx, ids)
+
+
+def surveys_release(ctx: ReleaseContext) -> None:
+    """The evaluations of the complaints whose hold has ended go the way the others went."""
+    ids = list(
+        Survey.objects.filter(complaint_id__in=ctx.complaint_ids).values_list("pk", flat=True)
+    )
+    _surveys_anonymise(ctx, ids)
+
+
+def _surveys_anonymise(ctx: ErasureContext | ReleaseContext, ids: list[int]) -> None:
     values = {"recipient_name": ctx.placeholder, "recipient": ""}
     ctx.count("surveys.Survey", Survey.objects.filter(pk__in=ids).update(nonce="", **values))
     Survey.history.filter(id__in=ids).update(**values)
@@ -63,5 +81,12 @@ def surveys_erase(ctx: ErasureContext) -> None:
 
 
 register(
-    Contributor(key="surveys", label="滿意度調查", order=40, copy=surveys_copy, erase=surveys_erase)
+    Contributor(
+        key="surveys",
+        label="滿意度調查",
+        order=40,
+        copy=surveys_copy,
+        erase=surveys_erase,
+        release=surveys_release,
+    )
 )

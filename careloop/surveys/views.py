@@ -153,13 +153,14 @@ def complaint_send(request: HttpRequest, number: str) -> HttpResponse:
         errors = _texts(exc)
     else:
         notice = _("已寄出滿意度問卷。") if created else _("已重新寄出問卷連結。")
+    # The send reads the customer's phone or e-mail, with or without the panel shown after.
+    reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
     if _is_htmx(request):
         context = {
             "survey_panel": survey_case_panel(complaint=complaint, user=request.user),
             "survey_errors": errors,
             "survey_notice": notice,
         }
-        reads_record(request, [complaint.customer_id], kind=ReadKind.VIEW)
         return render(
             request, "surveys/partials/case_panel.html", context, status=422 if errors else 200
         )

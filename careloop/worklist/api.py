@@ -120,12 +120,14 @@ def worklist_get(request: HttpRequest, params: Query[WorklistQuery]) -> dict[str
     以及等待您核准的補償（`approvals`）。"""
     user: User = request.auth  # type: ignore[attr-defined]
     items = worklist_for(user=user, scope=params.scope)
+    approvals = worklist_approvals(user=user)
     reads_record(request, [item.customer for item in items], kind=ReadKind.LIST)
+    reads_record(request, [r.compensation.customer_id for r in approvals], kind=ReadKind.LIST)
     return {
         "scope": params.scope.value,
         "count": len(items),
         "items": [_item_out(item) for item in items],
-        "approvals": [approval_line_out(r) for r in worklist_approvals(user=user)],
+        "approvals": [approval_line_out(r) for r in approvals],
     }
 
 

@@ -89,7 +89,9 @@ def _context(
 
 def _approvals(request: HttpRequest) -> dict[str, Any]:
     """The section of compensation approvals waiting for this user (full page only)."""
-    return approvals_context(user=request.user, requests=worklist_approvals(user=request.user))
+    approvals = worklist_approvals(user=request.user)
+    reads_record(request, [r.compensation.customer_id for r in approvals], kind=ReadKind.LIST)
+    return approvals_context(user=request.user, requests=approvals)
 
 
 def _add_errors(form: WorklistLogForm, exc: ValidationError) -> None:

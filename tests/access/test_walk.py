@@ -124,6 +124,7 @@ def api_url(path: str) -> Callable[[World], str]:
         compensation_id=w.compensation.pk,
         approval_id=w.approval.pk,
         template_id=w.template.pk,
+        evidence_id=w.evidence.pk,
     )
 
 
@@ -291,7 +292,8 @@ PAGES = [
     ),
     Walk("replies:compose_send", page("replies:compose_send", case), method="post", status=(422,)),
     # compensation: the case's panel, its live score, and actions sent back with errors
-    Walk("compensation:list", page("compensation:list"), data=lambda w: {"customer": w.number}),
+    # unfiltered: each row's customer is recorded (not only a ?customer= filter's)
+    Walk("compensation:list", page("compensation:list")),
     Walk("compensation:case", page("compensation:case", case)),
     Walk("compensation:assess_preview", page("compensation:assess_preview", case), headers=HTMX),
     Walk(
@@ -377,6 +379,10 @@ API = [
     Walk("GET /api/v1/worklist", api_url("/api/v1/worklist")),
     Walk("GET /api/v1/complaints", api_url("/api/v1/complaints")),
     Walk("GET /api/v1/complaints/{number}", api_url("/api/v1/complaints/{complaint}")),
+    Walk(
+        "GET /api/v1/complaints/{number}/evidence/{evidence_id}/file",
+        api_url("/api/v1/complaints/{complaint}/evidence/{evidence_id}/file"),
+    ),
     # careloop/privacy
     Walk("GET /api/v1/privacy/requests", api_url("/api/v1/privacy/requests")),
     Walk(
@@ -520,6 +526,8 @@ API = [
 # Walked by a supervisor (pt_head_a): erasure, a decision on a grant above cs_a's limit and
 # the abuse guard's review, each sent back with its errors; the approvals waiting for them.
 SUPERVISOR_PAGES = [
+    # their worklist shows the compensations waiting for them, each with its customer
+    Walk("worklist:today", page("worklist:today")),
     Walk("privacy:erase", page("privacy:erase", req), method="post", status=(422,)),
     Walk(
         "compensation:decide",
@@ -539,6 +547,7 @@ SUPERVISOR_PAGES = [
 ]
 
 SUPERVISOR_API = [
+    Walk("GET /api/v1/worklist", api_url("/api/v1/worklist")),
     Walk("GET /api/v1/compensation-approvals", api_url("/api/v1/compensation-approvals")),
     Walk(
         "POST /api/v1/compensation-approvals/{approval_id}/decision",
@@ -701,7 +710,6 @@ NOT_CUSTOMER_BEARING = {
             ("PUT", "/complaints/{number}/investigation"),
             ("GET", "/complaints/{number}/evidence"),
             ("POST", "/complaints/{number}/evidence"),
-            ("GET", "/complaints/{number}/evidence/{evidence_id}/file"),
             ("GET", "/complaints/{number}/solution"),
             ("PUT", "/complaints/{number}/solution"),
             ("GET", "/complaints/{number}/action-items"),

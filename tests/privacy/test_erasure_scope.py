@@ -20,7 +20,7 @@ from careloop.compensation.models import Compensation, Settlement
 from careloop.complaints.models import Complaint, Evidence
 from careloop.customers.models import Customer, Interaction
 from careloop.privacy import services
-from careloop.privacy.erasure import customer_erase, sweep_models
+from careloop.privacy.erasure import customer_erase, holds_release, sweep_models
 from careloop.privacy.models import DataSubjectRequest, ErasureLog
 from careloop.privacy.registry import _REGISTRY as REGISTRY
 from careloop.privacy.registry import Contributor, register, text_fields
@@ -210,8 +210,8 @@ def test_the_settlement_of_an_old_anonymous_complaint_under_his_phone_is_deleted
 
 
 @pytest.mark.django_db
-def test_the_survey_of_a_held_complaint_is_kept_whole(
-    story, wang, cs_a, dept_head_a, django_capture_on_commit_callbacks
+def test_the_survey_of_a_held_complaint_is_kept_whole_until_the_hold_ends(
+    story, wang, cs_a, dept_head_a, clock, django_capture_on_commit_callbacks
 ):
     held = story["held"]
     now = timezone.now()
@@ -231,6 +231,18 @@ def test_the_survey_of_a_held_complaint_is_kept_whole(
     assert (survey.recipient_name, survey.recipient, survey.nonce) == (NAME, PHONE, "h" * 16)
     assert SurveyResponse.objects.get(survey=survey).to_improve == "王小明 希望更快回覆"
     assert Survey.history.filter(id=survey.pk).values_list("recipient_name", flat=True)[0] == NAME
+
+    # when the hold ends, the evaluation's free text and contact go too (the scores stay)
+    clock.move_to(held.retention_until + dt.timedelta(days=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        holds_release()
+    survey.refresh_from_db()
+    response = SurveyResponse.objects.get(survey=survey)
+    assert (survey.recipient, survey.nonce, response.to_improve) == ("", "", "")
+    assert response.satisfaction == 3
+    assert set(
+        SurveyResponse.history.filter(survey_id=survey.pk).values_list("to_improve", flat=True)
+    ) == {""}
 
 
 # --- finding 8 ---------------------------------------------------------------------------------
